@@ -1,0 +1,42 @@
+# The Daily Cache: the commands a newcomer needs. `make run` to see the site, `make test` to
+# check it. Everything runs from a virtual environment in .venv, created on first use.
+
+PYTHON_FOR_VENV ?= python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+DEMO_ARTICLES ?= 2000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format clean
+
+help:
+	@echo "make run     serve the demo site at http://127.0.0.1:8000/ (SQLite, demo data)"
+	@echo "make test    lint, then run the whole test suite"
+	@echo "make format  format the code with ruff"
+	@echo "make clean   remove the virtual environment, the demo database and test artifacts"
+
+# Reinstall only when a requirements file changes.
+$(VENV)/installed: requirements.txt requirements-dev.txt
+	test -x $(PYTHON) || $(PYTHON_FOR_VENV) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/installed
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py seed --if-empty --articles $(DEMO_ARTICLES)
+	$(PYTHON) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/installed lint
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache

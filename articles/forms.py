@@ -1,0 +1,16 @@
+from django import forms
+
+from articles.models import Comment
+
+
+class SearchForm(forms.Form):
+    # A generous limit for people, and a bound on the work one query can ask of the database.
+    q = forms.CharField(label="Search", max_length=200, required=False, strip=True)
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        labels = {"body": "Your comment"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}

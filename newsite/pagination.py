@@ -1,0 +1,35 @@
+"""Paging through lists of articles: ?page=N, bounded so that deep archives stay cheap."""
+
+from django.conf import settings
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404
+from django.utils.functional import cached_property
+
+# Lists page through their newest MAX_PAGES pages. Counting a million rows to number pages
+# nobody reads would make a big section cost more than a small one; the sitemap still lists
+# every article.
+MAX_PAGES = 50
+
+
+class BoundedPaginator(Paginator):
+    @cached_property
+    def count(self):
+        return self.object_list[: self.per_page * MAX_PAGES].count()
+
+    @property
+    def is_capped(self):
+        """True when there are more items than the pages show."""
+        return self.count >= self.per_page * MAX_PAGES
+
+
+def paginate(request, items, per_page=None):
+    """The page of `items` named by ?page=, or 404 for one that does not exist (?page=abc, 0).
+
+    The same rule as Django's ListView: a page number is part of the URL, so a wrong one is a
+    missing page rather than a silent jump to page one.
+    """
+    paginator = BoundedPaginator(items, per_page or settings.ARTICLES_PER_PAGE)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404("No such page.") from None

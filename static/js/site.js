@@ -1,0 +1,68 @@
+// The Daily Cache: the only script on the site, and it has two jobs.
+//
+// 1. Per-reader fragments without an edge cache (AJAX). A shared page carries placeholders
+//    <div data-fragment-url="/_fragments/…">; fill each one from its URL. Behind Varnish the
+//    page arrives with the fragments already in place (ESI) and there is nothing to do.
+// 2. CSRF on cached pages. A page cached for everybody cannot carry anybody's CSRF token, so
+//    forms marked data-csrf-from-cookie take it from the csrftoken cookie when submitted,
+//    first asking /-/csrf/ (never cached) to set that cookie if the browser has none.
+"use strict";
+
+(function () {
+  const CSRF_COOKIE = "csrftoken"; // Django's CSRF_COOKIE_NAME
+
+  function readCookie(name) {
+    const match = document.cookie.match(new RegExp("(?:^|;\\s*)" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  async function csrfToken() {
+    if (!readCookie(CSRF_COOKIE)) {
+      await fetch("/-/csrf/", { credentials: "same-origin" });
+    }
+    return readCookie(CSRF_COOKIE);
+  }
+
+  async function fillFragment(placeholder) {
+    const response = await fetch(placeholder.dataset.fragmentUrl, { credentials: "same-origin" });
+    if (response.ok) {
+      placeholder.innerHTML = await response.text();
+      placeholder.dataset.fragmentLoaded = "";
+    }
+  }
+
+  function fillFragments() {
+    document.querySelectorAll("[data-fragment-url]").forEach(fillFragment);
+  }
+
+  document.addEventListener("submit", async function (event) {
+    const form = event.target;
+    if (!form.hasAttribute("data-csrf-from-cookie")) {
+      return;
+    }
+    event.preventDefault();
+    let field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "csrfmiddlewaretoken";
+      form.appendChild(field);
+    }
+    field.value = await csrfToken();
+    form.submit(); // does not fire "submit" again
+  });
+
+  // Coming back with the Back button shows the page from the browser's memory: refresh the
+  // fragments so the reader sees their current state (for instance a just-saved article).
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      fillFragments();
+    }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fillFragments);
+  } else {
+    fillFragments();
+  }
+})();

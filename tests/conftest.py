@@ -1,0 +1,126 @@
+"""Fixtures shared by the whole suite.
+
+The PostgreSQL and Redis servers themselves are started by the tests.services plugin, before
+Django reads its settings; here are the fixtures built on top of them.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from tests import services
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    CommentFactory,
+    SectionFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache, whichever backend the settings chose."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing passwords properly takes a deliberate ~0.3 s; tests make many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def make_newsroom(db):
+    """Build sections full of articles, with authors, topics and comments.
+
+    Call it again to add more of everything: the query-count tests render a page, grow the
+    newsroom, and render it again.
+    """
+
+    def make_newsroom(sections=3, articles_per_section=4, comments_per_article=2):
+        topics = TopicFactory.create_batch(3)
+        commenters = UserFactory.create_batch(2)
+        created = []
+        for _ in range(sections):
+            section = SectionFactory()
+            for index in range(articles_per_section):
+                article = ArticleFactory(
+                    section=section,
+                    author=AuthorFactory(),
+                    topics=topics,
+                    is_featured=index == 0,
+                )
+                for number in range(comments_per_article):
+                    CommentFactory(article=article, user=commenters[number % 2])
+                created.append(article)
+        return created
+
+    return make_newsroom
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    """Where tests leave files for people to look at (screenshots); CI keeps the folder."""
+    folder = Path(__file__).resolve().parent.parent / "artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+# As root (CI, containers) Chromium needs --no-sandbox; the rest keeps it from calling home,
+# which a closed network answers with errors.
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's synchronous API runs an event loop in this thread, and Django refuses ORM
+    # calls from a thread with a running loop unless told the calls are safe, which they are.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=services.chromium_path, args=CHROMIUM_ARGUMENTS
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def browser_page(browser):
+    """A fresh browser tab with its own cookies, at a desktop size."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
