@@ -1,4 +1,4 @@
-"""The per-reader fragments, served under /_fragments/ and included by `{% user_fragment %}`."""
+"""The per-reader fragments, under /_fragments/, included in pages by `{% include_fragment %}`."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """Per-reader fragments: the only places that say who is reading.
 
-Shared pages include these by URL (`{% user_fragment %}`: ESI at the edge, AJAX without one),
+Shared pages include these by URL (`{% include_fragment %}`: ESI at the edge, AJAX without one),
 so one cached page serves every reader while each reader still sees their own name, saved
 articles, comment form and messages. A fragment never sets a cookie: forms take their CSRF
 token from the csrftoken cookie in JavaScript (static/js/site.js).

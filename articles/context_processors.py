@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
 
 from articles.queries import navigation_sections
 
@@ -7,10 +6,7 @@ from articles.queries import navigation_sections
 def site(request):
     """The newspaper's name and its sections for the navigation bar.
 
-    The sections are queried lazily: only templates that show them (not the admin, not the
-    per-reader fragments) pay for the query, and only once per response.
+    The sections come as the query itself, called by the templates that show them (not the
+    admin, not the per-reader fragments), inside the fragment that caches them.
     """
-    return {
-        "newspaper_name": settings.SITE_NAME,
-        "navigation_sections": SimpleLazyObject(navigation_sections),
-    }
+    return {"newspaper_name": settings.SITE_NAME, "navigation_sections": navigation_sections}

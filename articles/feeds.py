@@ -2,14 +2,11 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from articles import queries
-from articles.models import Section
-
-FEED_LENGTH = 30
 
 
 class LatestArticlesFeed(Feed):
@@ -20,7 +17,7 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:home")
 
     def items(self):
-        return queries.listed_articles()[:FEED_LENGTH]
+        return queries.latest_feed()
 
     def item_title(self, item):
         return item.headline
@@ -48,7 +45,10 @@ class LatestArticlesAtomFeed(LatestArticlesFeed):
 
 class SectionFeed(LatestArticlesFeed):
     def get_object(self, request, section):
-        return get_object_or_404(Section, slug=section)
+        section = queries.section_by_slug(section)
+        if section is None:
+            raise Http404("No such section.")
+        return section
 
     def title(self, section):
         return f"{section.name} · {settings.SITE_NAME}"
@@ -60,4 +60,4 @@ class SectionFeed(LatestArticlesFeed):
         return section.get_absolute_url()
 
     def items(self, section):
-        return queries.section_articles(section)[:FEED_LENGTH]
+        return queries.section_feed(section)

@@ -109,6 +109,9 @@ class Article(models.Model):
         "lead story", default=False, help_text="The newest featured article leads the home page."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Reads counted in Redis (newsite/cache/counters.py), saved here by `manage.py
+    # flush_read_counts`. Saving them never invalidates a page.
+    read_count = models.PositiveIntegerField(db_default=0, editable=False)
     # Kept up to date by a database trigger on PostgreSQL (see the migration); empty on SQLite,
     # where search falls back to a plain text match.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -143,6 +146,14 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # What the article was when loaded: when it moves (another section, author, slug, time),
+        # the signal handlers invalidate the places it left as well as those it joins.
+        article.loaded_values = dict(zip(field_names, values, strict=True))
+        return article
 
     @property
     def is_scheduled(self):

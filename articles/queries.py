@@ -1,16 +1,27 @@
-"""Every query behind a reader's page, in one place.
+"""Every query behind a reader's page, in one place, each cached under the tags of its data.
 
-Views never build querysets themselves: they call these functions, so the queries of a page can
-be read, counted and cached together. Each function runs a fixed number of SQL queries however
-many items it returns (select_related / prefetch_related instead of a query per item).
+Views call these functions instead of building querysets, so the queries of a page can be read,
+counted and cached together. Each runs a fixed number of SQL queries however many items it
+returns (select_related / prefetch_related rather than a query per item), and goes through the
+query cache (newsite/cache/queries.py) under the tags that an edit of its data invalidates
+(articles/cache_tags.py, articles/signals.py).
 """
 
+from functools import partial
+
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
-from articles.models import Article, Comment, Section
+from articles import cache_tags
+from articles.models import Article, Author, Comment, Section, Topic
+from newsite.cache import tags
+from newsite.cache.counters import HotCounter
+from newsite.cache.queries import cached_query
+from newsite.pagination import BoundedPaginator, paginate
 
 STORIES_PER_SECTION = 4
 RECENT_STORIES = 400
@@ -19,52 +30,171 @@ LATEST_HEADLINES = 12
 MOST_COMMENTED = 5
 MORE_IN_SECTION = 5
 COMMENTS_SHOWN = 200
+FEED_LENGTH = 30
+MOST_READ = 5
+
+# Article reads, counted in Redis (newsite/cache/counters.py).
+reads = HotCounter("reads")
 
 
 def listed_articles():
-    """Published articles with what a list shows beside the headline (section, byline)."""
+    """Live articles with what a list shows beside the headline (section, byline)."""
     return Article.objects.published().select_related("section", "author")
 
 
+def next_scheduled_publication():
+    """When the next scheduled article goes live, or None."""
+
+    def compute():
+        when = (
+            Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+        tags.register({}, expires_at=when)  # then look again, for the one after
+        return when
+
+    return cached_query("next-publication", tags=[cache_tags.SCHEDULE], compute=compute)
+
+
+def cached_articles(key, article_tags, compute):
+    """cached_query for anything that shows live articles.
+
+    Such a result also shows the names of sections and authors, and it stops being true when
+    the next scheduled article goes live: so it expires then, and lists gain scheduled
+    articles on time, everywhere, without a cron job.
+    """
+
+    def compute_until_next_publication():
+        tags.register({}, expires_at=next_scheduled_publication())
+        return compute()
+
+    return cached_query(
+        key,
+        tags=[*article_tags, cache_tags.SECTIONS, cache_tags.AUTHORS],
+        compute=compute_until_next_publication,
+    )
+
+
+def depends_on_live_articles(article_tags):
+    """For code that lists live articles without cached_articles (the sitemap framework)."""
+    tags.depends_on(
+        [*article_tags, cache_tags.SECTIONS, cache_tags.AUTHORS],
+        expires_at=next_scheduled_publication(),
+    )
+
+
+def page_of(request, key, article_tags, articles):
+    """The ?page= page of `articles` (404 if there is none), counted and listed from the cache.
+
+    Its object_list is a query for the template to call (see newsite/cache/fragments.py).
+    """
+    per_page = settings.ARTICLES_PER_PAGE
+    count = cached_articles(
+        f"{key}:count", article_tags, lambda: BoundedPaginator(articles, per_page).count
+    )
+    page = paginate(request, articles, count=count)
+    items = page.object_list
+    page.object_list = partial(
+        cached_articles, f"{key}:page:{page.number}", article_tags, lambda: list(items)
+    )
+    return page
+
+
+# ------------------------------------------------------------------------------
+# Sections, authors and topics
+# ------------------------------------------------------------------------------
 def navigation_sections():
-    return list(Section.objects.all())
+    return cached_query(
+        "sections", tags=[cache_tags.SECTIONS], compute=lambda: list(Section.objects.all())
+    )
 
 
+def section_by_slug(slug):
+    return cached_query(
+        f"section:{slug}",
+        tags=[cache_tags.SECTIONS],
+        compute=lambda: Section.objects.filter(slug=slug).first(),
+    )
+
+
+def author_by_slug(slug):
+    return cached_query(
+        f"author:{slug}",
+        tags=[cache_tags.AUTHORS],
+        compute=lambda: Author.objects.filter(slug=slug).first(),
+    )
+
+
+def topic_by_slug(slug):
+    return cached_query(
+        f"topic:{slug}",
+        tags=[cache_tags.TOPICS],
+        compute=lambda: Topic.objects.filter(slug=slug).first(),
+    )
+
+
+# ------------------------------------------------------------------------------
+# The home page
+# ------------------------------------------------------------------------------
 def lead_story():
     """The newest featured article, or simply the newest one."""
-    articles = listed_articles()
-    return articles.filter(is_featured=True).first() or articles.first()
+
+    def compute():
+        articles = listed_articles()
+        return articles.filter(is_featured=True).first() or articles.first()
+
+    return cached_articles("lead-story", [cache_tags.HOME], compute)
 
 
-def top_stories_by_section(exclude=None):
-    """The newest few stories of every section, from one query (a window function).
+def top_stories_by_section():
+    """The newest few stories of every section but the lead, from one query (a window function).
 
     Only the newest RECENT_STORIES articles are ranked, through the index on publication time,
     so the query costs the same with ten thousand articles or a million. Returns
     [(section, [article, …]), …] in navigation order, leaving out sections with no recent news.
     """
-    recent = listed_articles().values("pk")[:RECENT_STORIES]
-    ranked = (
-        listed_articles()
-        .filter(pk__in=recent)
-        .annotate(
-            rank_in_section=Window(
-                RowNumber(), partition_by=F("section_id"), order_by=F("published_at").desc()
+
+    def compute():
+        recent = listed_articles().values("pk")[:RECENT_STORIES]
+        ranked = (
+            listed_articles()
+            .filter(pk__in=recent)
+            .annotate(
+                rank_in_section=Window(
+                    RowNumber(), partition_by=F("section_id"), order_by=F("published_at").desc()
+                )
             )
+            .filter(rank_in_section__lte=STORIES_PER_SECTION)
+            .order_by("section__position", "section__name", "rank_in_section")
         )
-        .filter(rank_in_section__lte=STORIES_PER_SECTION)
-        .order_by("section__position", "section__name", "rank_in_section")
-    )
-    if exclude is not None:
-        ranked = ranked.exclude(pk=exclude.pk)
-    by_section = {}
-    for article in ranked:
-        by_section.setdefault(article.section, []).append(article)
-    return list(by_section.items())
+        lead = lead_story()
+        if lead is not None:
+            ranked = ranked.exclude(pk=lead.pk)
+        by_section = {}
+        for article in ranked:
+            by_section.setdefault(article.section, []).append(article)
+        return list(by_section.items())
+
+    return cached_articles("top-stories", [cache_tags.HOME], compute)
 
 
 def latest_headlines():
-    return list(listed_articles()[:LATEST_HEADLINES])
+    return cached_articles(
+        "latest", [cache_tags.HOME], lambda: list(listed_articles()[:LATEST_HEADLINES])
+    )
+
+
+def most_read():
+    """[(article, reads), …]: the articles read most today and yesterday."""
+    counts = dict(reads.top(MOST_READ * 2))  # room for some that are no longer live
+    ids = sorted(int(article_id) for article_id in counts)
+    live = cached_articles(
+        f"articles:{ids}", [cache_tags.HOME], lambda: listed_articles().in_bulk(ids)
+    )
+    ranked = [(live.get(int(article_id)), count) for article_id, count in counts.items()]
+    return [(article, count) for article, count in ranked if article is not None][:MOST_READ]
 
 
 def most_commented():
@@ -73,20 +203,48 @@ def most_commented():
     Counting over a fixed number of comments rather than a period keeps the cost flat as the
     archive grows, and the rail still follows the conversation.
     """
-    recent_comments = (
-        Comment.objects.filter(is_hidden=False).order_by("-created_at").values("pk")
-    )[:RECENT_COMMENTS]
-    return list(
-        listed_articles()
-        .filter(comments__in=recent_comments)
-        .annotate(recent_comments=Count("comments"))
-        .order_by("-recent_comments", "-published_at")[:MOST_COMMENTED]
+
+    def compute():
+        recent_comments = (
+            Comment.objects.filter(is_hidden=False).order_by("-created_at").values("pk")
+        )[:RECENT_COMMENTS]
+        return list(
+            listed_articles()
+            .filter(comments__in=recent_comments)
+            .annotate(recent_comments=Count("comments"))
+            .order_by("-recent_comments", "-published_at")[:MOST_COMMENTED]
+        )
+
+    return cached_articles("most-commented", [cache_tags.HOME, cache_tags.COMMENTS], compute)
+
+
+# ------------------------------------------------------------------------------
+# Article pages
+# ------------------------------------------------------------------------------
+def article_by_slug(slug):
+    """The live article with this slug, with its section, author and topics; None if none.
+
+    Two cached steps, so that the tags of each are known before its query runs: which article
+    the slug names (`slug:…`, moved when an article is published, withdrawn or renamed), then
+    the article itself (`article:42`).
+    """
+    article_id = cached_articles(
+        f"slug:{slug}",
+        [cache_tags.slug(slug)],
+        lambda: listed_articles().filter(slug=slug).values_list("pk", flat=True).first(),
     )
-
-
-def article_page(slug):
-    """The live article with this slug, its section, author and topics; None if there is none."""
-    return listed_articles().prefetch_related("topics").filter(slug=slug).first()
+    if article_id is None:
+        return None
+    return cached_query(
+        f"article:{article_id}",
+        tags=[
+            cache_tags.article(article_id),
+            cache_tags.SECTIONS,
+            cache_tags.AUTHORS,
+            cache_tags.TOPICS,
+        ],
+        compute=lambda: listed_articles().prefetch_related("topics").filter(pk=article_id).first(),
+    )
 
 
 def visible_comments_queryset(article):
@@ -94,15 +252,28 @@ def visible_comments_queryset(article):
 
 
 def visible_comments(article):
-    return list(visible_comments_queryset(article))
-
-
-def more_in_section(article):
-    return list(
-        listed_articles().filter(section=article.section).exclude(pk=article.pk)[:MORE_IN_SECTION]
+    return cached_query(
+        f"comments:{article.pk}",
+        tags=[cache_tags.comments_of(article.pk)],
+        compute=lambda: list(visible_comments_queryset(article)),
     )
 
 
+def more_in_section(article):
+    return cached_articles(
+        f"more-in-section:{article.pk}",
+        [cache_tags.section(article.section_id)],
+        lambda: list(
+            listed_articles()
+            .filter(section_id=article.section_id)
+            .exclude(pk=article.pk)[:MORE_IN_SECTION]
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------
+# Lists: sections, authors, topics, search, feeds
+# ------------------------------------------------------------------------------
 def section_articles(section):
     return listed_articles().filter(section=section)
 
@@ -126,3 +297,36 @@ def search_articles(terms):
             .order_by("-rank", "-published_at")
         )
     return listed_articles().filter(Q(headline__icontains=terms) | Q(summary__icontains=terms))
+
+
+def section_page(request, section):
+    key = f"section-front:{section.pk}"
+    return page_of(request, key, [cache_tags.section(section.pk)], section_articles(section))
+
+
+def author_page(request, author):
+    key = f"author-page:{author.pk}"
+    return page_of(request, key, [cache_tags.author(author.pk)], author_articles(author))
+
+
+def topic_page(request, topic):
+    key = f"topic-page:{topic.pk}"
+    return page_of(request, key, [cache_tags.topic(topic.pk)], topic_articles(topic))
+
+
+def search_page(request, terms):
+    return page_of(request, f"search:{terms}", [cache_tags.HOME], search_articles(terms))
+
+
+def latest_feed():
+    return cached_articles(
+        "feed:latest", [cache_tags.HOME], lambda: list(listed_articles()[:FEED_LENGTH])
+    )
+
+
+def section_feed(section):
+    return cached_articles(
+        f"feed:section:{section.pk}",
+        [cache_tags.section(section.pk)],
+        lambda: list(section_articles(section)[:FEED_LENGTH]),
+    )

@@ -1,9 +1,16 @@
-"""The sitemap: every live article, section, author and topic, split into pages of 50,000."""
+"""The sitemap: every live article, section, author and topic, split into pages of 50,000.
+
+Django's sitemap framework runs its own queries, so each sitemap declares the tags of what it
+lists before listing it, and the cached sitemap is invalidated with them.
+"""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from articles import cache_tags
 from articles.models import Article, Author, Section, Topic
+from articles.queries import depends_on_live_articles
+from newsite.cache import tags
 
 
 class ArticleSitemap(Sitemap):
@@ -11,6 +18,7 @@ class ArticleSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
+        depends_on_live_articles([cache_tags.HOME])
         return (
             Article.objects.published()
             .select_related("section")
@@ -27,6 +35,7 @@ class SectionSitemap(Sitemap):
     priority = 0.9
 
     def items(self):
+        tags.depends_on([cache_tags.SECTIONS])
         return Section.objects.all()
 
 
@@ -35,6 +44,7 @@ class AuthorSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
+        tags.depends_on([cache_tags.AUTHORS])
         return Author.objects.order_by("pk")
 
 
@@ -43,6 +53,7 @@ class TopicSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
+        tags.depends_on([cache_tags.TOPICS])
         return Topic.objects.order_by("pk")
 
 

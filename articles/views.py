@@ -2,48 +2,64 @@
 
 Every page here is shared: it renders the same bytes for every visitor, so it never reads
 `request.user` or the session. What is personal (the reader's name, the save button, the
-comment form) is a per-reader fragment, included with `{% user_fragment %}`.
+comment form) is a fragment included by URL (`{% include_fragment %}`).
+
+Views hand templates the queries themselves, not their results: a template calls a query
+where it shows it, inside the fragment that caches it (newsite/cache/fragments.py), so a
+fragment served from the cache never runs its queries and a warm page runs none at all.
 """
 
+from datetime import timedelta
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from articles import queries
 from articles.forms import CommentForm, SearchForm
-from articles.models import Article, Author, Section, Topic
-from newsite.pagination import paginate
+from articles.models import Article
+from newsite.cache import tags
+from newsite.cache.backend import CacheUnavailable
 
 
+@require_safe
 def home(request):
-    lead = queries.lead_story()
     return render(
         request,
         "articles/home.html",
         {
-            "lead": lead,
-            "top_stories": queries.top_stories_by_section(exclude=lead),
-            "latest": queries.latest_headlines(),
-            "most_commented": queries.most_commented(),
+            "lead": queries.lead_story,
+            "top_stories": queries.top_stories_by_section,
+            "latest": queries.latest_headlines,
+            "most_commented": queries.most_commented,
         },
     )
 
 
+def _found(value):
+    if value is None:
+        raise Http404("No such page.")
+    return value
+
+
+@require_safe
 def section(request, section):
-    section = get_object_or_404(Section, slug=section)
-    page = paginate(request, queries.section_articles(section))
+    section = _found(queries.section_by_slug(section))
+    page = queries.section_page(request, section)
     return render(request, "articles/section.html", {"section": section, "page": page})
 
 
+@require_safe
 def article(request, section, year, month, day, slug):
-    article = queries.article_page(slug)
+    article = queries.article_by_slug(slug)
     if article is None or article.section.slug != section:
         raise Http404("No such article.")
     published = timezone.localtime(article.published_at).date()
@@ -53,37 +69,62 @@ def article(request, section, year, month, day, slug):
         request,
         "articles/article.html",
         {
-            "article": article,
-            "comments": queries.visible_comments(article),
-            "more_in_section": queries.more_in_section(article),
+            "article": partial(queries.article_by_slug, slug),
+            "comments": partial(queries.visible_comments, article),
+            "more_in_section": partial(queries.more_in_section, article),
         },
     )
 
 
+@require_safe
 def author(request, slug):
-    author = get_object_or_404(Author, slug=slug)
-    page = paginate(request, queries.author_articles(author))
+    author = _found(queries.author_by_slug(slug))
+    page = queries.author_page(request, author)
     return render(request, "articles/author.html", {"author": author, "page": page})
 
 
+@require_safe
 def topic(request, slug):
-    topic = get_object_or_404(Topic, slug=slug)
-    page = paginate(request, queries.topic_articles(topic))
+    topic = _found(queries.topic_by_slug(slug))
+    page = queries.topic_page(request, topic)
     return render(request, "articles/topic.html", {"topic": topic, "page": page})
 
 
+@require_safe
 def search(request):
     form = SearchForm(request.GET)
     context = {"form": form, "page": None}
     if form.is_valid() and form.cleaned_data["q"]:
         terms = form.cleaned_data["q"]
-        context["page"] = paginate(request, queries.search_articles(terms))
+        context["page"] = queries.search_page(request, terms)
         context["query_prefix"] = urlencode({"q": terms})
     return render(request, "articles/search.html", context)
 
 
+MOST_READ_FRESH_FOR = timedelta(seconds=60)
+
+
+@require_safe
+def most_read(request):
+    """The "most read" rail: a shared fragment, fresh for a minute rather than after every read."""
+    tags.register({}, expires_at=timezone.now() + MOST_READ_FRESH_FOR)
+    return render(request, "fragments/most_read.html", {"articles": queries.most_read()})
+
+
+# A beacon that pages send after loading (static/js/site.js), so reads are counted even when
+# the page came from a cache. No session, no CSRF token: counting a read changes no content.
+@csrf_exempt
+@require_POST
+def count_read(request, article_id):
+    queries.reads.increment(article_id)
+    return HttpResponse(status=204)
+
+
 def comment_rate_exceeded(user):
-    """Count this comment against the reader's allowance; True once it is used up."""
+    """Count this comment against the reader's allowance; True once it is used up.
+
+    With the cache down the allowance cannot be counted, and comments are let through.
+    """
     key = f"comment-rate:{user.pk}"
     cache.add(key, 0, timeout=settings.COMMENT_RATE_WINDOW)
     try:
@@ -91,6 +132,8 @@ def comment_rate_exceeded(user):
     except ValueError:  # the counter expired between add() and incr()
         cache.set(key, 1, timeout=settings.COMMENT_RATE_WINDOW)
         posted = 1
+    except CacheUnavailable:
+        return False
     return posted > settings.COMMENT_RATE_LIMIT
 
 

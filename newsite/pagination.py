@@ -22,13 +22,16 @@ class BoundedPaginator(Paginator):
         return self.count >= self.per_page * MAX_PAGES
 
 
-def paginate(request, items, per_page=None):
+def paginate(request, items, per_page=None, count=None):
     """The page of `items` named by ?page=, or 404 for one that does not exist (?page=abc, 0).
 
     The same rule as Django's ListView: a page number is part of the URL, so a wrong one is a
-    missing page rather than a silent jump to page one.
+    missing page rather than a silent jump to page one. Pass `count` when it is known already
+    (from a cache) to save the COUNT query.
     """
     paginator = BoundedPaginator(items, per_page or settings.ARTICLES_PER_PAGE)
+    if count is not None:
+        paginator.count = count
     try:
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage:

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from newsite.cache import layers as cache_layers
+
 
 def env_bool(name, default):
     value = os.environ.get(name)
@@ -74,11 +76,20 @@ INSTALLED_APPS = [
 # ------------------------------------------------------------------------------
 # Middleware
 # ------------------------------------------------------------------------------
-# Order matters: WhiteNoise answers static files before anything else runs; sessions come
-# before authentication (which reads them) and messages (which store in them).
+# Order matters, outermost first:
+# - Server-Timing wraps everything, so its total is the whole request.
+# - WhiteNoise answers static files before anything else runs.
+# - Tags are collected for the whole response; the edge headers are decided from them and
+#   from what the inner middleware did (a session read, a cookie set).
+# - The page cache answers before sessions, CSRF and authentication: a hit skips them all.
+# - Sessions come before authentication (which reads them) and messages (stored in them).
 MIDDLEWARE = [
+    "newsite.cache.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "newsite.cache.tags.CollectTagsMiddleware",
+    "newsite.cache.edge.EdgeHeadersMiddleware",
+    "newsite.cache.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,9 +107,13 @@ DEBUG_TOOLBAR = (
     and env_bool("DJANGO_DEBUG_TOOLBAR", True)
 )
 if DEBUG_TOOLBAR:
+    from debug_toolbar.settings import PANELS_DEFAULTS
+
     INSTALLED_APPS.append("debug_toolbar")
     MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
     INTERNAL_IPS = ["127.0.0.1", "::1"]
+    # Our panel lists the tags a page was built from and every cache lookup it made.
+    DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "newsite.cache.panel.CacheTagsPanel"]
 
 # ------------------------------------------------------------------------------
 # Database
@@ -116,11 +131,13 @@ DATABASES = {
 # ------------------------------------------------------------------------------
 # Cache
 # ------------------------------------------------------------------------------
+# newsite's backends are Django's own, timed for Server-Timing and made to survive a dead
+# Redis (newsite/cache/backend.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "newsite.cache.backend.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "PARSER_CLASS": "redis.connection._HiredisParser",
@@ -131,11 +148,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "newsite.cache.backend.LocMemCache"}}
 
 # ------------------------------------------------------------------------------
 # Sessions, authentication and messages
 # ------------------------------------------------------------------------------
+# Sessions are read from the cache and written through to the database: the per-reader
+# fragments, requested on every page view, cost no SQL for the session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "articles:home"
@@ -160,7 +180,8 @@ CSRF_COOKIE_HTTPONLY = False
 # ------------------------------------------------------------------------------
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's engine, with rendering timed for Server-Timing (newsite/cache/timing.py).
+        "BACKEND": "newsite.cache.timing.TimedDjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -172,7 +193,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.site",
             ],
-            "builtins": ["newsite.cache.includes"],
+            "libraries": {
+                "fragment_cache": "newsite.cache.fragments",
+                "fragment_includes": "newsite.cache.includes",
+            },
         },
     }
 ]
@@ -247,6 +271,18 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# ------------------------------------------------------------------------------
+# Caching (newsite/cache/)
+# ------------------------------------------------------------------------------
+# Which cache layers are on: "query,fragment,page" (the default), any of them, or "off".
+NEWSITE_CACHE_LAYERS = cache_layers.parse(os.environ.get("NEWSITE_CACHE", "all"))
+# Seconds the edge may keep a shared page, and the page cache a whole page. Tags make pages
+# fresh after an edit; these are only the safety net.
+NEWSITE_EDGE_TTL = int(os.environ.get("NEWSITE_EDGE_TTL", "600"))
+NEWSITE_PAGE_TTL = int(os.environ.get("NEWSITE_PAGE_TTL", "600"))
+# Seconds the site stops trying a cache that failed, before it tries again.
+NEWSITE_CACHE_RETRY_AFTER = float(os.environ.get("NEWSITE_CACHE_RETRY_AFTER", "5"))
 
 # ------------------------------------------------------------------------------
 # newsite

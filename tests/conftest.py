@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from newsite.cache.backend import outage
 from tests import services
 from tests.factories import (
     ArticleFactory,
@@ -23,9 +24,12 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with an empty cache, whichever backend the settings chose."""
+    """Every test starts with an empty cache, whichever backend the settings chose, and with
+    no memory of a cache outage that an earlier test caused on purpose."""
+    outage.end()
     cache.clear()
     yield
+    outage.end()
     cache.clear()
 
 

@@ -14,6 +14,7 @@ def post_comment(client, article, body):
     return client.post(reverse("articles:post-comment", args=[article.pk]), {"body": body})
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_signed_in_reader_posts_a_comment_and_sees_it_on_the_article(alice_client):
     article = ArticleFactory()
     response = post_comment(alice_client, article, "Well reported.")
@@ -35,6 +36,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_nothing_is_posted(client):
     assert not Comment.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_comments_are_html_escaped(alice_client):
     article = ArticleFactory()
     post_comment(alice_client, article, '<script>alert("x")</script><b>bold</b>')
@@ -76,6 +78,7 @@ def test_comments_on_unpublished_articles_are_refused(alice_client):
     assert post_comment(alice_client, draft, "Early!").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_hidden_comment_disappears_from_the_article(client):
     comment = CommentFactory(body="Something rude")
     url = comment.article.get_absolute_url()

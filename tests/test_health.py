@@ -30,7 +30,7 @@ def test_health_reports_the_database_and_the_cache(client):
 def test_health_names_the_failing_part_with_a_503(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "newsite.cache.backend.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
         }

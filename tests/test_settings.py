@@ -37,7 +37,7 @@ def test_with_nothing_set_the_site_runs_on_sqlite_local_memory_and_debug():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-4:] == [
         "django.db.backends.sqlite3",
-        "django.core.cache.backends.locmem.LocMemCache",
+        "newsite.cache.backend.LocMemCache",
         "True",
         "True",
     ]

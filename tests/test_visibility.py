@@ -66,6 +66,7 @@ def test_drafts_and_scheduled_articles_are_not_found_at_their_address(client, hi
     assert client.get(scheduled.get_absolute_url()).status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_scheduled_article_appears_once_its_time_has_come(client, hidden_articles):
     live, _, scheduled = hidden_articles
     scheduled.published_at = timezone.now() - timedelta(seconds=1)

@@ -1,8 +1,13 @@
-"""Per-reader includes: keep shared pages identical for everyone.
+"""Fragment includes: keep shared pages identical for everyone.
 
-`{% user_fragment "personal-bar" %}` puts a reader's own bits into a shared page by URL instead
-of rendering them in place, so the page itself never reads the session. Without an edge cache
-the placeholder is filled by a few lines of JavaScript (static/js/site.js) from the same URL.
+    {% load fragment_includes %}
+    {% include_fragment "fragments:personal-bar" %}
+
+puts a fragment (the reader's name and saved count, a save button, a rail that changes every
+minute) into a page by URL instead of rendering it in place, so the page never reads the
+session and one cached copy serves every reader. Behind an edge cache that advertises ESI the
+tag writes an <esi:include> that the edge fills in, per reader; without one it writes a
+placeholder that a few lines of JavaScript (static/js/site.js) fill from the same URL.
 """
 
 from urllib.parse import urlencode
@@ -13,13 +18,26 @@ from django.utils.html import format_html
 
 register = template.Library()
 
+ESI = "esi"
+AJAX = "ajax"
+
+
+def mode(request):
+    """ESI when the request comes through an edge that says it can process it, else AJAX."""
+    capability = request.headers.get("Surrogate-Capability", "") if request else ""
+    return ESI if "ESI/1.0" in capability else AJAX
+
 
 @register.simple_tag(takes_context=True)
-def user_fragment(context, name, *args):
-    """A placeholder for the fragment `fragments:<name>`, which the browser fills in."""
+def include_fragment(context, url_name, *args):
+    """Include the fragment view named `url_name` (with `args`) by its URL."""
     request = context["request"]
-    url = reverse(f"fragments:{name}", args=args)
-    url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+    url = reverse(url_name, args=args)
+    # Where the reader is, for "sign in and come back here" links.
+    url = f"{url}?{urlencode({'next': request.path})}"
+    if mode(request) == ESI:
+        return format_html('<esi:include src="{}"/>', url)
+    css_name = url_name.rpartition(":")[2]
     return format_html(
-        '<div class="fragment fragment--{}" data-fragment-url="{}"></div>', name, url
+        '<div class="fragment fragment--{}" data-fragment-url="{}"></div>', css_name, url
     )

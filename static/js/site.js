@@ -1,11 +1,13 @@
-// The Daily Cache: the only script on the site, and it has two jobs.
+// The Daily Cache: the only script on the site, and it has three jobs.
 //
-// 1. Per-reader fragments without an edge cache (AJAX). A shared page carries placeholders
+// 1. Fragments without an edge cache (AJAX). A shared page carries placeholders
 //    <div data-fragment-url="/_fragments/…">; fill each one from its URL. Behind Varnish the
 //    page arrives with the fragments already in place (ESI) and there is nothing to do.
 // 2. CSRF on cached pages. A page cached for everybody cannot carry anybody's CSRF token, so
 //    forms marked data-csrf-from-cookie take it from the csrftoken cookie when submitted,
 //    first asking /-/csrf/ (never cached) to set that cookie if the browser has none.
+// 3. Counting reads. An article page may come from any cache, so the browser tells the site
+//    it was read: one small POST to the URL in data-read-beacon.
 "use strict";
 
 (function () {
@@ -60,9 +62,21 @@
     }
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", fillFragments);
-  } else {
+  function countRead() {
+    const article = document.querySelector("[data-read-beacon]");
+    if (article) {
+      navigator.sendBeacon(article.dataset.readBeacon);
+    }
+  }
+
+  function start() {
     fillFragments();
+    countRead();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

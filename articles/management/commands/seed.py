@@ -46,6 +46,7 @@ from articles.management.demo_newsroom import (
     NewsWriter,
 )
 from articles.models import Article, Author, Comment, Section, Topic
+from newsite.cache import tags
 
 DEFAULT_ARTICLES = 2_000
 DEFAULT_RANDOM_SEED = 1821
@@ -627,6 +628,7 @@ class Command(BaseCommand):
             counts = seeder.run()
         # Everything is committed from here on. The seed sent no model signals (see the top of the
         # module), so this is the one place to tell whatever caches the site's content.
+        tags.invalidate_everything()
         if verbosity:
             self.report(counts, seeder.example_reader, time.perf_counter() - started)
         if verbosity > 1:

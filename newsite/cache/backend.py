@@ -1,0 +1,147 @@
+"""The cache backends newsite runs on: Django's own, timed and made to survive a dead Redis.
+
+Every call is timed for the Server-Timing header (see timing.py). When the cache fails (Redis
+stopped, unreachable or too slow) the failure is logged once and, for the next few seconds, the
+site acts as if the cache were empty without trying it again: pages are built from PostgreSQL,
+and no request waits on a dead server more than once per interval. After the interval the next
+call tries again, so caching resumes by itself when Redis is back.
+"""
+
+import logging
+import threading
+import time
+from contextvars import ContextVar
+
+import django_redis.cache
+from django.conf import settings
+from django.core.cache.backends import locmem
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+from newsite.cache import timing
+
+logger = logging.getLogger(__name__)
+
+
+class CacheUnavailable(Exception):
+    """Raised by incr()/decr(), whose callers must know the counter did not move."""
+
+
+class Outage:
+    """Whether the cache is known to be down, shared by every thread of the process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.down_until = 0.0
+        self._recovery_listeners = []
+
+    def on_recovery(self, listener):
+        """Call `listener()` when the cache answers again after an outage (a decorator)."""
+        self._recovery_listeners.append(listener)
+        return listener
+
+    def is_down(self):
+        return time.monotonic() < self.down_until
+
+    def begin(self, error):
+        retry_after = settings.NEWSITE_CACHE_RETRY_AFTER
+        with self._lock:
+            was_up = self.down_until == 0.0
+            self.down_until = time.monotonic() + retry_after
+        logger.warning(
+            "The cache is failing (%s: %s); serving without it for %g s%s.",
+            type(error).__name__,
+            error,
+            retry_after,
+            "" if was_up else " more",
+        )
+
+    def end(self):
+        if not self.down_until:
+            return
+        with self._lock:
+            self.down_until = 0.0
+        logger.warning("The cache answers again; caching resumes.")
+        for listener in self._recovery_listeners:
+            try:
+                listener()
+            except Exception:
+                logger.exception("After the cache came back, %s failed", listener.__name__)
+
+
+outage = Outage()
+_inside_cache_call: ContextVar[bool] = ContextVar("inside_cache_call", default=False)
+
+
+class ResilientMixin:
+    """Time every call; answer as an empty cache while the real one is down."""
+
+    def _call(self, operation, fallback, *args, **kwargs):
+        real_call = getattr(super(), operation)
+        if _inside_cache_call.get():  # get_many() built from get(): time the outer call only
+            return real_call(*args, **kwargs)
+        if outage.is_down():
+            return fallback()
+        token = _inside_cache_call.set(True)
+        started = time.perf_counter()
+        try:
+            result = real_call(*args, **kwargs)
+        except (ValueError, TypeError):
+            raise  # a missing key for incr(), or a bad argument: not an outage
+        except Exception as error:
+            outage.begin(error)
+            return fallback()
+        finally:
+            timing.record("cache", time.perf_counter() - started)
+            _inside_cache_call.reset(token)
+        # Outside the timed call: what runs on recovery may use the cache itself.
+        outage.end()
+        return result
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", lambda: default, key, default=default, version=version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", dict, keys, version=version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", lambda: None, key, value, timeout=timeout, version=version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        not_stored = lambda: list(data)  # noqa: E731
+        return self._call("set_many", not_stored, data, timeout=timeout, version=version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", lambda: False, key, value, timeout=timeout, version=version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", lambda: False, key, version=version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", lambda: None, keys, version=version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", lambda: False, key, version=version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", lambda: False, key, timeout=timeout, version=version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._call("incr", _unavailable, key, delta=delta, version=version)
+
+    def decr(self, key, delta=1, version=None):
+        return self._call("decr", _unavailable, key, delta=delta, version=version)
+
+    def clear(self):
+        return self._call("clear", lambda: None)
+
+
+def _unavailable():
+    raise CacheUnavailable("the cache is down")
+
+
+class RedisCache(ResilientMixin, django_redis.cache.RedisCache):
+    """django-redis, timed and resilient (settings: REDIS_URL)."""
+
+
+class LocMemCache(ResilientMixin, locmem.LocMemCache):
+    """Django's local-memory cache, timed (the embedded default)."""

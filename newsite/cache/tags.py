@@ -1,0 +1,242 @@
+"""Tags and generations: the one idea behind every invalidation in newsite.
+
+Whatever is cached (a query result, a fragment, a whole page) records the tags of the data it
+was built from, such as `article:42` or `section:3`, and the generation each tag had *before*
+that data was read. Invalidating a tag bumps its generation, so everything built from the old
+one stops matching at once: no key is looked up, enumerated or deleted.
+
+Tags flow up: while a response is built, every tag registered by a query is also recorded by
+each fragment being rendered around it and by the response itself (`collect`), which the page
+cache stores and the edge receives as a Surrogate-Key header.
+"""
+
+import logging
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from newsite.cache.backend import CacheUnavailable, outage
+
+logger = logging.getLogger(__name__)
+
+
+def generation_key(tag):
+    return f"generation:{tag}"
+
+
+def new_generation():
+    """A starting value above anything the counter held before it was lost.
+
+    Counters start at the current time in nanoseconds and grow by one per invalidation, so a
+    counter that disappears (Redis restarted, or evicted it) comes back higher than any value
+    it had, and nothing cached against an old value can match again.
+    """
+    return time.time_ns()
+
+
+# Generations already read during this request: a page asks about the same few tags again and
+# again (every fragment of the home page carries `sections`), but reads each once.
+_known_generations: ContextVar[dict | None] = ContextVar("known_generations", default=None)
+# Query results already fetched during this request (see newsite/cache/queries.py).
+_results: ContextVar[dict | None] = ContextVar("results", default=None)
+
+
+def request_results():
+    """This request's memo of query results, or None outside a request."""
+    return _results.get()
+
+
+def current_generations(tags):
+    """The current generation of each tag, in one round trip to the cache at most.
+
+    A tag seen for the first time starts at `new_generation()`. While the cache is down, every
+    generation reads as None, which matches nothing stored, so nothing cached is trusted.
+    """
+    known = _known_generations.get()
+    known = {} if known is None else known
+    missing = sorted({tag for tag in tags if tag not in known})
+    if missing:
+        found = cache.get_many([generation_key(tag) for tag in missing])
+        for tag in missing:
+            generation = found.get(generation_key(tag))
+            if generation is None and cache.add(generation_key(tag), new_generation(), None):
+                generation = cache.get(generation_key(tag))
+            known[tag] = generation
+    return {tag: known[tag] for tag in tags}
+
+
+# Invalidations that could not reach the cache: retried as soon as it answers again, before
+# anything is read from it.
+_missed = set()
+
+
+@outage.on_recovery
+def retry_missed_invalidations():
+    if _missed:
+        logger.warning("Invalidating %s, missed while the cache was down.", ", ".join(_missed))
+        bump([])
+
+
+def bump(tags):
+    """Give each tag a new generation. Each counter moves atomically (INCR in Redis).
+
+    Raises CacheUnavailable if the cache is down; the tags are then kept and bumped as soon as
+    it answers again, so an edit made during an outage is not forgotten (if this process ends
+    first, the TTLs bound how long other processes may serve what it built before).
+    """
+    tags = sorted(set(tags) | _missed)
+    for index, tag in enumerate(tags):
+        key = generation_key(tag)
+        try:
+            try:
+                cache.incr(key)
+            except ValueError:  # no counter yet, or it was lost: start one (or join a racer)
+                if not cache.add(key, new_generation(), timeout=None):
+                    cache.incr(key)
+        except CacheUnavailable:
+            _missed.update(tags[index:])
+            raise
+        _missed.discard(tag)
+    known = _known_generations.get()
+    if known is not None:
+        for tag in tags:
+            known.pop(tag, None)
+
+
+_invalidation_listeners = []
+
+
+def on_invalidate(listener):
+    """Call `listener(tags)` after every invalidation: how layers outside Django (the edge) hear
+    of it. Usable as a decorator."""
+    _invalidation_listeners.append(listener)
+    return listener
+
+
+def invalidate(tags):
+    """Invalidate `tags` in every layer once the current transaction commits.
+
+    Never before: a reader who fetched the old rows between the bump and the commit would cache
+    them again under the new generation. Inner layers go first (the generations in the cache),
+    then the listeners (the edge), so a page the edge fetches again is built fresh.
+    """
+    tags = sorted(set(tags))
+    if tags:
+        transaction.on_commit(lambda: invalidate_now(tags), robust=True)
+
+
+# Listeners receive this instead of a list of tags when everything must go.
+EVERYTHING = "*"
+
+
+def invalidate_everything():
+    """After a bulk load that no signal describes (the seed): empty the cache, tell the edge."""
+
+    def clear():
+        cache.clear()
+        _missed.clear()
+        for listener in _invalidation_listeners:
+            listener([EVERYTHING])
+
+    transaction.on_commit(clear, robust=True)
+
+
+def invalidate_now(tags):
+    try:
+        bump(tags)
+    except CacheUnavailable:
+        logger.warning("Could not invalidate %s: the cache is down; will retry.", ", ".join(tags))
+    for listener in _invalidation_listeners:
+        listener(tags)
+
+
+# ------------------------------------------------------------------------------
+# Collecting the tags of what a response (or a fragment) is built from
+# ------------------------------------------------------------------------------
+@dataclass
+class Collected:
+    """The tags something was built from, with the generation each had when first read."""
+
+    generations: dict[str, int | None] = field(default_factory=dict)
+    # When the result stops being true by itself: the next scheduled publication.
+    expires_at: datetime | None = None
+
+    def add(self, generations, expires_at=None):
+        for tag, generation in generations.items():
+            # Keep the first generation seen: the data was read under that one.
+            self.generations.setdefault(tag, generation)
+        if expires_at is not None and (self.expires_at is None or expires_at < self.expires_at):
+            self.expires_at = expires_at
+
+    @property
+    def tags(self):
+        return sorted(self.generations)
+
+    @property
+    def is_complete(self):
+        """False if a generation could not be read (the cache was down): nothing to store."""
+        return None not in self.generations.values()
+
+
+_collecting: ContextVar[tuple[Collected, ...]] = ContextVar("collecting", default=())
+
+
+@contextmanager
+def collect():
+    """Record every tag registered inside the block (as well as in the blocks around it)."""
+    collected = Collected()
+    token = _collecting.set((*_collecting.get(), collected))
+    try:
+        yield collected
+    finally:
+        _collecting.reset(token)
+
+
+def register(generations, expires_at=None):
+    """Tell the response, and every fragment being rendered, what they are built from."""
+    for collected in _collecting.get():
+        collected.add(generations, expires_at)
+
+
+def depends_on(tags, expires_at=None):
+    """Register tags for data read next without the query cache (the sitemap framework's own
+    queries, say): read their generations now, before the data."""
+    register(current_generations(tags), expires_at)
+
+
+def is_current(collected):
+    """True if every tag still has its recorded generation and nothing has expired."""
+    if collected.expires_at is not None and collected.expires_at <= timezone.now():
+        return False
+    return collected.is_complete and current_generations(collected.generations) == (
+        collected.generations
+    )
+
+
+class CollectTagsMiddleware:
+    """Collect the tags of everything a response is built from, in `request.cache_tags`.
+
+    Outermost of the cache middleware: the page cache and the edge headers read what it
+    collects. It also scopes the per-request memos: each tag's generation and each query's
+    result are read from the cache at most once per request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        generations_token = _known_generations.set({})
+        results_token = _results.set({})
+        try:
+            with collect() as collected:
+                request.cache_tags = collected
+                return self.get_response(request)
+        finally:
+            _results.reset(results_token)
+            _known_generations.reset(generations_token)
