@@ -64,6 +64,7 @@ available: dict[str, Service] = {
     "postgres": Service("PostgreSQL"),
     "redis": Service("Redis"),
     "browser": Service("Chromium"),
+    "varnish": Service("Varnish"),
 }
 
 
@@ -545,6 +546,23 @@ def provide_browser() -> None:
     service.description = f"Chromium at {chromium_path}"
 
 
+def varnish_binaries() -> tuple[str, str, str] | None:
+    """varnishd, varnishadm and varnishstat (Debian puts varnishd in /usr/sbin), or None."""
+    names = ("varnishd", "varnishadm", "varnishstat")
+    found = [shutil.which(name) or shutil.which(name, path="/usr/sbin") for name in names]
+    return None if None in found else (found[0], found[1], found[2])
+
+
+def provide_varnish() -> None:
+    """Varnish, for the tests through the edge (started by fixtures: tests/stack.py)."""
+    service = available["varnish"]
+    if varnish_binaries() is None:
+        service.reason = "Varnish not found: apt-get install varnish"
+        return
+    service.available = True
+    service.description = "Varnish"
+
+
 def stop_services() -> None:
     """Stop the servers, remove their directories and unset their variables. Idempotent."""
     for server in (redis_server, postgres_server):
@@ -596,6 +614,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config):
             provide_database()
             provide_cache()
             provide_browser()
+            provide_varnish()
         except BaseException:
             stop_services()
             raise

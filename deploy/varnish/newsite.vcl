@@ -1,0 +1,201 @@
+#
+# newsite's edge: the logic. Written for the Varnish Debian ships (7.1), built-in vmods only.
+#
+# This file defines no backend and no ACL: a small generated top file does (see top.vcl.in and
+# render.py), then includes this one. So tests and `make stack` point the same logic anywhere.
+# It expects:
+#   backend default  the Django application servers (gunicorn), with a health probe
+#   acl purgers      the addresses allowed to send BAN and PURGE
+#
+# The contract with Django (newsite/cache/edge.py):
+#   - shared pages come with `Cache-Control: public, max-age=0, s-maxage=N` and the tags they
+#     were built from in `Surrogate-Key`; private ones with `private, no-store`;
+#   - pages that contain <esi:include> come with `Surrogate-Control: content="ESI/1.0"`, in
+#     answer to our `Surrogate-Capability: varnish=ESI/1.0` request header;
+#   - after a commit Django sends `BAN` with `X-Ban-Tags: article:42 home …` to every node.
+#
+vcl 4.1;
+
+import cookie;
+import std;
+
+# ------------------------------------------------------------------------------------------
+# vcl_recv: decide, for each request, whether it may be answered from the cache.
+# ------------------------------------------------------------------------------------------
+sub vcl_recv {
+    # Invalidation first, and only from the purgers ACL: a BAN anybody could send would let
+    # them empty the cache at will.
+    if (req.method == "BAN" || req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (req.method == "PURGE") {
+            return (purge);
+        }
+        call ban_by_tags;
+    }
+
+    # While the backend is healthy, serve an expired object at most 10 s while it is fetched
+    # again; while it is sick, serve whatever we have, for as long as the object's grace.
+    if (std.healthy(req.backend_hint)) {
+        set req.grace = 10s;
+    }
+
+    # Tell Django that this edge processes ESI, so that shells include per-reader fragments
+    # as <esi:include> instead of placeholders for JavaScript.
+    set req.http.Surrogate-Capability = "varnish=ESI/1.0";
+
+    # The built-in host normalisation and method checks still apply: non-standard methods are
+    # piped, and anything but GET and HEAD is passed to Django untouched.
+    call vcl_req_host;
+    call vcl_req_method;
+
+    # Django needs only its own cookies. Dropping the rest (analytics, consent banners…)
+    # keeps them from reaching the backend at all.
+    if (req.http.Cookie) {
+        cookie.parse(req.http.Cookie);
+        cookie.keep("sessionid,csrftoken");
+        set req.http.Cookie = cookie.get_string();
+        if (req.http.Cookie !~ "=") {
+            unset req.http.Cookie;
+        }
+    }
+
+    # Private by address: the admin, a reader's account pages, the CSRF cookie endpoint, the
+    # read beacon and the health checks. Also anything with credentials.
+    if (req.url ~ "^/(admin|accounts)/" || req.url ~ "^/-/" || req.http.Authorization) {
+        return (pass);
+    }
+
+    # A reader's own fragments (personal bar, save button, comment form, messages) depend on
+    # their session: fetch them for each request. An ESI sub-request arrives here with the
+    # reader's original cookies, even though the page around it was hashed without them.
+    # Fragments under /_fragments/shared/ are the same for everybody and are cached.
+    if (req.url ~ "^/_fragments/" && req.url !~ "^/_fragments/shared/" &&
+        req.http.Cookie ~ "(^|;\s*)sessionid=") {
+        return (pass);
+    }
+
+    # Everything else is shared: Django renders it identically for every visitor, so it is
+    # looked up, and hashed, without any cookie: one copy for anonymous and signed-in readers.
+    unset req.http.Cookie;
+    return (hash);
+}
+
+sub ban_by_tags {
+    # X-Ban-Tags: space-separated tags. Objects whose Surrogate-Key holds any of them go.
+    # A ban on an object header is checked by the ban lurker in the background, so the ban
+    # list stays short. "*" bans everything (after a bulk load, such as the seed command).
+    if (req.http.X-Ban-Tags == "*") {
+        if (!std.ban("obj.status != 0")) {
+            return (synth(500, std.ban_error()));
+        }
+        return (synth(200, "Banned everything"));
+    }
+    if (req.http.X-Ban-Tags !~ "^[A-Za-z0-9:_-]+( [A-Za-z0-9:_-]+)*$") {
+        return (synth(400, "X-Ban-Tags must hold space-separated tags"));
+    }
+    # obj.http.Surrogate-Key ~ (^|\s)(article:42|home)(\s|$): whole tags only ("home" must not
+    # match "homepage"). No spaces inside the expression: ban() splits its argument on them.
+    if (!std.ban("obj.http.Surrogate-Key ~ (^|\s)(" + regsuball(req.http.X-Ban-Tags, " ", "|") +
+            ")(\s|$)")) {
+        # Tell the sender, who logs it and tries again: a silent failure would leave stale pages.
+        return (synth(500, std.ban_error()));
+    }
+    return (synth(200, "Banned"));
+}
+
+# ------------------------------------------------------------------------------------------
+# X-Cache: what happened to the request, for people and tests (HIT, MISS, PASS, grace).
+# ------------------------------------------------------------------------------------------
+sub vcl_hit {
+    if (obj.ttl <= 0s) {
+        set req.http.X-Cache = "grace";
+    } else {
+        set req.http.X-Cache = "HIT";
+    }
+}
+
+sub vcl_miss {
+    set req.http.X-Cache = "MISS";
+}
+
+sub vcl_pass {
+    set req.http.X-Cache = "PASS";
+}
+
+# ------------------------------------------------------------------------------------------
+# vcl_backend_response: decide what to keep of Django's answer.
+# ------------------------------------------------------------------------------------------
+sub vcl_backend_response {
+    # A background refresh of an object in grace that fails must not replace the good object.
+    if (beresp.status >= 500 && bereq.is_bgfetch) {
+        return (abandon);
+    }
+
+    # Process ESI only where Django asks for it, then remove the marker. This must happen
+    # before the built-in VCL runs: it honours "private" and "no-store" only when no
+    # Surrogate-Control header is present, so a leftover one would let a private response be
+    # stored and served to the next visitor.
+    if (beresp.http.Surrogate-Control ~ "ESI/1.0") {
+        set beresp.do_esi = true;
+    }
+    unset beresp.http.Surrogate-Control;
+
+    # Compress text once, here; Varnish gunzips for clients that do not accept gzip, and
+    # handles ESI inside gzipped pages.
+    if (beresp.http.Content-Type ~ "^(text/|application/(rss\+xml|atom\+xml|xml|json|javascript))"
+        && !beresp.http.Content-Encoding) {
+        set beresp.do_gzip = true;
+    }
+
+    # Keep objects long after their TTL, to serve while the backend is down (see vcl_recv).
+    set beresp.grace = 24h;
+
+    # The TTL comes from s-maxage (Django sets it); the built-in VCL that runs next refuses
+    # to store anything that sets a cookie or is private, no-store or no-cache.
+}
+
+sub vcl_backend_error {
+    # The backend is down or too slow. While refreshing an object in grace: keep the object.
+    if (bereq.is_bgfetch) {
+        return (abandon);
+    }
+    # Otherwise answer with a page a reader can understand, not Varnish's "Guru Meditation".
+    set beresp.http.Content-Type = "text/html; charset=utf-8";
+    set beresp.http.Retry-After = "30";
+    set beresp.http.Cache-Control = "no-store";
+    set beresp.body = {"<!doctype html>
+<html lang="en-GB">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Back in a moment · The Daily Cache</title>
+  <style>
+    body { font: 18px/1.5 Georgia, "Times New Roman", serif; margin: 0; color: #121212; }
+    main { max-width: 36rem; margin: 4rem auto; padding: 0 1.5rem; }
+    h1 { font-size: 2.2rem; line-height: 1.15; }
+    a { color: #a5001d; }
+  </style>
+</head>
+<body>
+  <main>
+    <p><a href="/">The Daily Cache</a></p>
+    <h1>We are back in a moment</h1>
+    <p>This page is not available right now. Please try again in a minute; the
+       <a href="/">front page</a> may already be there for you.</p>
+  </main>
+</body>
+</html>
+"};
+    return (deliver);
+}
+
+# ------------------------------------------------------------------------------------------
+# vcl_deliver: the last word before the response leaves.
+# ------------------------------------------------------------------------------------------
+sub vcl_deliver {
+    set resp.http.X-Cache = req.http.X-Cache;
+    # The tags were stored on the object for bans; clients have no use for them.
+    unset resp.http.Surrogate-Key;
+}
