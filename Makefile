@@ -7,10 +7,11 @@ PYTHON := $(VENV)/bin/python
 DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format clean
+.PHONY: help run stack test lint format clean
 
 help:
 	@echo "make run     serve the demo site at http://127.0.0.1:8000/ (SQLite, demo data)"
+	@echo "make stack   Varnish at http://127.0.0.1:8080/ -> gunicorn -> PostgreSQL and Redis"
 	@echo "make test    lint, then run the whole test suite"
 	@echo "make format  format the code with ruff"
 	@echo "make clean   remove the virtual environment, the demo database and test artifacts"
@@ -27,6 +28,10 @@ run: $(VENV)/installed
 	$(PYTHON) manage.py seed --if-empty --articles $(DEMO_ARTICLES)
 	$(PYTHON) manage.py runserver 127.0.0.1:8000
 
+# The whole stack, production settings over plain http (deploy/stack.py). Ctrl-C stops it.
+stack: $(VENV)/installed
+	$(PYTHON) deploy/stack.py
+
 test: $(VENV)/installed lint
 	$(VENV)/bin/pytest
 
@@ -39,4 +44,4 @@ format: $(VENV)/installed
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .stack .pytest_cache .ruff_cache

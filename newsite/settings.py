@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "newsite.cache",
     "articles",
     "accounts",
 ]
@@ -213,7 +214,7 @@ USE_TZ = True
 # Static files
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -281,6 +282,13 @@ NEWSITE_CACHE_LAYERS = cache_layers.parse(os.environ.get("NEWSITE_CACHE", "all")
 # fresh after an edit; these are only the safety net.
 NEWSITE_EDGE_TTL = int(os.environ.get("NEWSITE_EDGE_TTL", "600"))
 NEWSITE_PAGE_TTL = int(os.environ.get("NEWSITE_PAGE_TTL", "600"))
+# The edge: Varnish nodes to ban invalidated tags on ("http://10.0.0.5:6081,…"); none in the
+# embedded default. Each ban has a short timeout and a few attempts, and is sent again after a
+# delay, for pages that were being rendered from the old data when the first one went out.
+VARNISH_NODES = env_list("VARNISH_NODES")
+NEWSITE_EDGE_PURGE_TIMEOUT = float(os.environ.get("NEWSITE_EDGE_PURGE_TIMEOUT", "0.5"))
+NEWSITE_EDGE_PURGE_ATTEMPTS = int(os.environ.get("NEWSITE_EDGE_PURGE_ATTEMPTS", "4"))
+NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5"))
 # Seconds the site stops trying a cache that failed, before it tries again.
 NEWSITE_CACHE_RETRY_AFTER = float(os.environ.get("NEWSITE_CACHE_RETRY_AFTER", "5"))
 

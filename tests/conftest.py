@@ -6,9 +6,11 @@ Django reads its settings; here are the fixtures built on top of them.
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from newsite.cache.backend import outage
 from tests import services
@@ -20,6 +22,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.stack import Gunicorn, Varnish, collect_static
 
 
 @pytest.fixture(autouse=True)
@@ -128,3 +131,68 @@ def browser_page(browser):
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+# ------------------------------------------------------------------------------
+# The edge: real Varnish in front of real gunicorn, on the test database
+# ------------------------------------------------------------------------------
+EDGE_SECRET_KEY = "edge-tests-only-secret-key-that-is-long-enough-to-pass-the-checks"
+
+
+@pytest.fixture(scope="session")
+def start_edge_stack(django_db_setup, tmp_path_factory):
+    """Start Varnish → gunicorn on this session's test database and Redis; stopped at the end.
+
+    Call it with extra environment for gunicorn (NEWSITE_EDGE_TTL=1, say) to get a stack of
+    your own. The data a test makes must be committed (transactional tests) for gunicorn to
+    see it.
+    """
+    database = connection.settings_dict
+    # Production settings, without the delayed second ban (see `edge`).
+    environment = {
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_SECRET_KEY": EDGE_SECRET_KEY,
+        "NEWSITE_EDGE_REBAN_AFTER": "0",
+    }
+    environment["DJANGO_STATIC_ROOT"] = str(tmp_path_factory.mktemp("static"))
+    collect_static(environment["DJANGO_STATIC_ROOT"], environment)
+    started = []
+
+    def start(**extra_environment):
+        varnish = Varnish(tmp_path_factory.mktemp("varnish")).start()
+        started.append(varnish)
+        application = Gunicorn(
+            tmp_path_factory.mktemp("gunicorn"),
+            {**environment, "VARNISH_NODES": varnish.url, **extra_environment},
+        )
+        started.append(application.start())
+        varnish.use_backend(application.port)
+        return SimpleNamespace(edge=varnish, application=application)
+
+    yield start
+    for process in reversed(started):
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def edge_stack(start_edge_stack):
+    return start_edge_stack()
+
+
+@pytest.fixture
+def edge(edge_stack, transactional_db, settings):
+    """The shared stack, with an empty edge cache; this process bans it too after commits.
+
+    Without the delayed second ban (tests/test_edge.py tests it on its own): one scheduled by
+    a test would land in the next one.
+    """
+    edge_stack.edge.ban_everything()
+    settings.VARNISH_NODES = [edge_stack.edge.url]
+    settings.NEWSITE_EDGE_REBAN_AFTER = 0
+    return edge_stack

@@ -1,0 +1,155 @@
+"""Run the whole stack on this machine: Varnish → gunicorn → PostgreSQL and Redis.
+
+    make stack
+
+Varnish answers at http://127.0.0.1:8080/ and passes misses to gunicorn on 127.0.0.1:8000,
+which uses the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL (by default the local
+servers). The database is created, migrated and seeded if empty; Ctrl-C stops everything this
+started. It runs production settings (DEBUG off) over plain http, for trying things out and
+for the benchmarks; it is not a deployment.
+"""
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+from psycopg2 import sql
+
+PROJECT = Path(__file__).resolve().parent.parent
+STATE = PROJECT / ".stack"
+sys.path.insert(0, str(PROJECT))
+
+from deploy.varnish.render import render  # noqa: E402
+
+EDGE_PORT = int(os.environ.get("STACK_EDGE_PORT", "8080"))
+APP_PORT = int(os.environ.get("STACK_APP_PORT", "8000"))
+ARTICLES = os.environ.get("STACK_ARTICLES", "2000")
+INSTALL_VARNISH = "sudo apt-get install varnish"
+
+
+def say(message):
+    print(f"[stack] {message}", flush=True)
+
+
+def environment():
+    """Production settings over plain http on loopback, with the edge in front."""
+    STATE.mkdir(exist_ok=True)
+    secret_file = STATE / "secret_key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(50))
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsite")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_HTTPS="false",
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or secret_file.read_text(),
+        DJANGO_ALLOWED_HOSTS=env.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost"),
+        DJANGO_STATIC_ROOT=str(STATE / "static"),
+        VARNISH_NODES=f"http://127.0.0.1:{EDGE_PORT}",
+        GUNICORN_BIND=f"127.0.0.1:{APP_PORT}",
+    )
+    return env
+
+
+def create_database(url):
+    """CREATE DATABASE if the one DATABASE_URL names does not exist yet."""
+    address = urlsplit(url)
+    name = address.path.lstrip("/")
+    connection = psycopg2.connect(
+        host=address.hostname,
+        port=address.port or 5432,
+        user=address.username,
+        password=address.password,
+        dbname="postgres",
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            say(f"Creating the database {name}")
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+
+
+def manage(env, *arguments):
+    subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT, env=env, check=True)
+
+
+def wait_for(url, process, name, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"[stack] {name} exited with status {process.returncode}.")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise SystemExit(f"[stack] {name} did not answer at {url} within {seconds} s.")
+
+
+def main():
+    varnishd = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin")
+    if varnishd is None:
+        raise SystemExit(
+            f"[stack] Varnish is not installed. On Debian or Ubuntu: {INSTALL_VARNISH}"
+        )
+    env = environment()
+    if urlsplit(env["DATABASE_URL"]).scheme.startswith("postgres"):
+        create_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    manage(env, "seed", "--if-empty", "--articles", ARTICLES)
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+
+    varnish_dir = STATE / "varnish"
+    varnish_dir.mkdir(exist_ok=True)
+    top = varnish_dir / "top.vcl"
+    top.write_text(render(("127.0.0.1", str(APP_PORT)), ["127.0.0.1", "::1"]))
+
+    processes = []
+    try:
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
+        processes.append(subprocess.Popen([*gunicorn, "newsite.wsgi"], cwd=PROJECT, env=env))
+        wait_for(f"http://127.0.0.1:{APP_PORT}/-/alive/", processes[-1], "gunicorn")
+        # -F: stay in the foreground, as our child. -j none: no privilege-separation jail,
+        # which would need the varnish users (fine for a local stack, not for production).
+        varnish = [
+            varnishd, "-F", "-j", "none", "-n", str(varnish_dir),
+            "-a", f"127.0.0.1:{EDGE_PORT}", "-f", str(top), "-s", "malloc,256m",
+        ]  # fmt: skip
+        processes.append(subprocess.Popen(varnish, cwd=PROJECT))
+        wait_for(f"http://127.0.0.1:{EDGE_PORT}/-/alive/", processes[-1], "Varnish")
+        say(f"The Daily Cache, through Varnish:  http://127.0.0.1:{EDGE_PORT}/")
+        say(f"The newsroom (admin):               http://127.0.0.1:{EDGE_PORT}/admin/")
+        say(f"gunicorn directly, without the edge: http://127.0.0.1:{APP_PORT}/")
+        say("Demo accounts: editor / editor-demo, alice / alice-demo, bob / bob-demo")
+        say("Ctrl-C stops Varnish and gunicorn.")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        say("A server stopped; stopping the others.")
+    except KeyboardInterrupt:
+        say("Stopping.")
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()
