@@ -1,9 +1,12 @@
 """Per-reader fragments: the only places that say who is reading.
 
-Shared pages include these by URL (`{% include_fragment %}`: ESI at the edge, AJAX without one),
-so one cached page serves every reader while each reader still sees their own name, saved
-articles, comment form and messages. A fragment never sets a cookie: forms take their CSRF
-token from the csrftoken cookie in JavaScript (static/js/site.js).
+Shared pages include these by URL (`{% include_fragment %}`), so one cached page serves every
+reader while each reader still sees their own name, saved articles and messages. Anonymous
+visitors get them rendered into the page; readers with a session get them by ESI at the edge,
+or by AJAX without one. A fragment never sets a cookie: forms take their CSRF token from the
+csrftoken cookie in JavaScript (static/js/site.js). They run on every page view of a signed-in
+reader, so they read the reader from the cache (accounts/readers.py), not via `request.user`,
+and nothing at all for a visitor without a session.
 """
 
 from django.contrib.messages import get_messages
@@ -11,8 +14,9 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
-from accounts.models import SavedArticle
+from accounts.readers import current_reader
 from articles.forms import CommentForm
+from newsite.cache.includes import has_session
 
 
 def _next_url(request):
@@ -23,34 +27,35 @@ def _next_url(request):
 
 @require_safe
 def personal_bar(request):
-    context = {"next": _next_url(request)}
-    if request.user.is_authenticated:
-        context["saved_count"] = SavedArticle.objects.filter(user=request.user).count()
+    """The reader's name, saved count and sign-out button, and their flash messages."""
+    context = {
+        "reader": current_reader(request),
+        "messages": get_messages(request) if has_session(request) else (),
+        "next": _next_url(request),
+    }
     return render(request, "fragments/personal_bar.html", context)
 
 
 @require_safe
-def flash_messages(request):
-    return render(request, "fragments/messages.html", {"messages": get_messages(request)})
-
-
-@require_safe
 def save_button(request, article_id):
-    is_saved = (
-        request.user.is_authenticated
-        and SavedArticle.objects.filter(user=request.user, article_id=article_id).exists()
-    )
-    return render(
-        request,
-        "fragments/save_button.html",
-        {"article_id": article_id, "is_saved": is_saved, "next": _next_url(request)},
-    )
+    reader = current_reader(request)
+    context = {
+        "reader": reader,
+        "article_id": article_id,
+        "is_saved": reader is not None and article_id in reader.saved_article_ids,
+        "next": _next_url(request),
+    }
+    return render(request, "fragments/save_button.html", context)
 
 
 @require_safe
 def comment_form(request, article_id):
-    return render(
-        request,
-        "fragments/comment_form.html",
-        {"article_id": article_id, "form": CommentForm(), "next": _next_url(request)},
-    )
+    """The same for every reader with a session, so the edge keeps it for all of them: it
+    names nobody, and commenting itself checks that the reader is signed in."""
+    context = {
+        "signed_in": has_session(request),
+        "article_id": article_id,
+        "form": CommentForm(),
+        "next": _next_url(request),
+    }
+    return render(request, "fragments/comment_form.html", context)

@@ -6,4 +6,10 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from articles import signals  # noqa: F401 -- connects the invalidation handlers
+        from articles import cache_tags, signals  # noqa: F401 -- connects the handlers
+        from newsite.cache import tags
+
+        # Every page shows section and author names and lists live articles.
+        tags.read_together(
+            cache_tags.SECTIONS, cache_tags.AUTHORS, cache_tags.SCHEDULE, cache_tags.HOME
+        )

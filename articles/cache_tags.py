@@ -15,13 +15,9 @@ COMMENTS = "comments"
 SCHEDULE = "schedule"
 
 
-def article(pk):
-    return f"article:{pk}"
-
-
-def slug(value):
-    """Which live article, if any, answers to this slug."""
-    return f"slug:{value}"
+def article(slug):
+    """The live article, if any, at this slug: its page, its text, its topics."""
+    return f"article:{slug}"
 
 
 def section(pk):

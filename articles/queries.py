@@ -7,12 +7,13 @@ query cache (newsite/cache/queries.py) under the tags that an edit of its data i
 (articles/cache_tags.py, articles/signals.py).
 """
 
+from collections import Counter
 from functools import partial
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Q, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -32,14 +33,21 @@ MORE_IN_SECTION = 5
 COMMENTS_SHOWN = 200
 FEED_LENGTH = 30
 MOST_READ = 5
+SEARCH_CANDIDATES = 1000
 
 # Article reads, counted in Redis (newsite/cache/counters.py).
 reads = HotCounter("reads")
 
 
+def live_articles():
+    """Live articles with their section and byline, without the full-text search vector
+    (as long as the body, it is only ever read by PostgreSQL itself)."""
+    return Article.objects.published().select_related("section", "author").defer("search_vector")
+
+
 def listed_articles():
-    """Live articles with what a list shows beside the headline (section, byline)."""
-    return Article.objects.published().select_related("section", "author")
+    """Live articles as lists show them: without the body, which only the article page needs."""
+    return live_articles().defer("body")
 
 
 def next_scheduled_publication():
@@ -201,19 +209,19 @@ def most_commented():
     """The articles most discussed in the newest RECENT_COMMENTS visible comments.
 
     Counting over a fixed number of comments rather than a period keeps the cost flat as the
-    archive grows, and the rail still follows the conversation.
+    archive grows, and the rail still follows the conversation. Two small queries: the
+    article of each recent comment (counted here), then the few articles on top.
     """
 
     def compute():
-        recent_comments = (
-            Comment.objects.filter(is_hidden=False).order_by("-created_at").values("pk")
-        )[:RECENT_COMMENTS]
-        return list(
-            listed_articles()
-            .filter(comments__in=recent_comments)
-            .annotate(recent_comments=Count("comments"))
-            .order_by("-recent_comments", "-published_at")[:MOST_COMMENTED]
-        )
+        recent = Comment.objects.filter(is_hidden=False).order_by("-created_at")
+        counts = Counter(recent.values_list("article_id", flat=True)[:RECENT_COMMENTS])
+        candidates = [article_id for article_id, _ in counts.most_common(MOST_COMMENTED * 2)]
+        live = listed_articles().in_bulk(candidates)
+        ranked = [live[article_id] for article_id in candidates if article_id in live]
+        for article in ranked:
+            article.recent_comments = counts[article.pk]
+        return ranked[:MOST_COMMENTED]
 
     return cached_articles("most-commented", [cache_tags.HOME, cache_tags.COMMENTS], compute)
 
@@ -222,28 +230,11 @@ def most_commented():
 # Article pages
 # ------------------------------------------------------------------------------
 def article_by_slug(slug):
-    """The live article with this slug, with its section, author and topics; None if none.
-
-    Two cached steps, so that the tags of each are known before its query runs: which article
-    the slug names (`slug:…`, moved when an article is published, withdrawn or renamed), then
-    the article itself (`article:42`).
-    """
-    article_id = cached_articles(
-        f"slug:{slug}",
-        [cache_tags.slug(slug)],
-        lambda: listed_articles().filter(slug=slug).values_list("pk", flat=True).first(),
-    )
-    if article_id is None:
-        return None
-    return cached_query(
-        f"article:{article_id}",
-        tags=[
-            cache_tags.article(article_id),
-            cache_tags.SECTIONS,
-            cache_tags.AUTHORS,
-            cache_tags.TOPICS,
-        ],
-        compute=lambda: listed_articles().prefetch_related("topics").filter(pk=article_id).first(),
+    """The live article with this slug, with its section, author and topics; None if none."""
+    return cached_articles(
+        f"article:{slug}",
+        [cache_tags.article(slug), cache_tags.TOPICS],
+        lambda: live_articles().prefetch_related("topics").filter(slug=slug).first(),
     )
 
 
@@ -287,12 +278,23 @@ def topic_articles(topic):
 
 
 def search_articles(terms):
-    """Full-text search ranked by relevance on PostgreSQL; a plain text match elsewhere."""
+    """Full-text search ranked by relevance on PostgreSQL; a plain text match elsewhere.
+
+    Only the newest SEARCH_CANDIDATES matches are ranked: ranking every match of a common word
+    would cost more with every article the archive gains. PostgreSQL finds them through the
+    GIN index for a rare word, or walks the newest articles for a common one.
+    """
     if connection.vendor == "postgresql":
         query = SearchQuery(terms, search_type="websearch", config="english")
+        newest_matches = (
+            Article.objects.published()
+            .filter(search_vector=query)
+            .order_by("-published_at")
+            .values("pk")[:SEARCH_CANDIDATES]
+        )
         return (
             listed_articles()
-            .filter(search_vector=query)
+            .filter(pk__in=newest_matches)
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-published_at")
         )

@@ -21,7 +21,7 @@ PLACEMENT_FIELDS = ("slug", "section_id", "author_id", "status", "published_at")
 def placement_tags(placement, topic_ids=()):
     """Where an article (as described by `placement`) is shown: its page and every list."""
     return {
-        cache_tags.slug(placement["slug"]),
+        cache_tags.article(placement["slug"]),
         cache_tags.section(placement["section_id"]),
         cache_tags.author(placement["author_id"]),
         cache_tags.HOME,
@@ -40,7 +40,7 @@ def article_tags(article, previous=None):
     """The tags to invalidate when `article` changes from `previous` (a placement) or is new."""
     current = {field: getattr(article, field) for field in PLACEMENT_FIELDS}
     topic_ids = list(article.topics.values_list("pk", flat=True)) if article.pk else []
-    touched = {cache_tags.article(article.pk)} | placement_tags(current, topic_ids)
+    touched = placement_tags(current, topic_ids)
     if previous:
         touched |= placement_tags(previous)
     # Only a scheduled article moves the time of the next publication, which every list
@@ -82,10 +82,10 @@ def article_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
         return
     changed = pk_set if action != "post_clear" else instance.topics_before_clear
     if reverse:  # topic.articles.add(article, …)
-        touched = {cache_tags.topic(instance.pk)}
-        touched |= {cache_tags.article(article_id) for article_id in changed}
+        slugs = Article.objects.filter(pk__in=changed).values_list("slug", flat=True)
+        touched = {cache_tags.topic(instance.pk)} | {cache_tags.article(slug) for slug in slugs}
     else:  # article.topics.add(topic, …)
-        touched = {cache_tags.article(instance.pk)}
+        touched = {cache_tags.article(instance.slug)}
         touched |= {cache_tags.topic(topic_id) for topic_id in changed}
     tags.invalidate(touched)
 

@@ -28,9 +28,7 @@ def test_a_visitor_signs_up_and_is_signed_in_at_once(client):
     assert get_user_model().objects.filter(username="carol").exists()
     bar = client.get("/_fragments/personal-bar/").content.decode()
     assert "Hi, <strong>carol</strong>" in bar
-    assert (
-        "Welcome to The Daily Cache, carol." in client.get("/_fragments/messages/").content.decode()
-    )
+    assert "Welcome to The Daily Cache, carol." in bar
 
 
 def test_sign_up_explains_what_is_wrong(client, alice):
@@ -148,3 +146,39 @@ def test_a_reader_sees_only_their_own_saved_articles(alice_client, bob):
     bob_client = Client()
     bob_client.force_login(bob)
     assert bobs.article.headline in bob_client.get("/accounts/profile/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_personal_bar_follows_saves_and_password_changes_at_once(alice):
+    """The bar's data is cached per reader, and invalidated with it."""
+    laptop, phone = Client(), Client()
+    for device in (laptop, phone):
+        device.force_login(alice)
+    assert "Saved (0)" in phone.get("/_fragments/personal-bar/").content.decode()
+    laptop.post(reverse("accounts:save-article", args=[ArticleFactory().pk]))
+    assert "Saved (1)" in phone.get("/_fragments/personal-bar/").content.decode()
+
+    laptop.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "a-brand-new-password",
+            "new_password2": "a-brand-new-password",
+        },
+    )
+    assert "Hi, <strong>alice</strong>" in laptop.get("/_fragments/personal-bar/").content.decode()
+    assert "Sign in" in phone.get("/_fragments/personal-bar/").content.decode(), "signed out"
+
+
+def test_a_readers_fragments_run_no_sql_once_warm(alice_client, django_assert_num_queries):
+    article = ArticleFactory()
+    urls = [
+        "/_fragments/personal-bar/",
+        f"/_fragments/save-button/{article.pk}/",
+        f"/_fragments/shared/comment-form/{article.pk}/",
+    ]
+    for url in urls:
+        alice_client.get(url)
+    with django_assert_num_queries(0):
+        for url in urls:
+            assert alice_client.get(url).status_code == 200

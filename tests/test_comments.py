@@ -24,7 +24,7 @@ def test_a_signed_in_reader_posts_a_comment_and_sees_it_on_the_article(alice_cli
     page = alice_client.get(article.get_absolute_url()).content.decode()
     assert "Well reported." in page
     assert "<strong>alice</strong>" in page
-    messages = alice_client.get("/_fragments/messages/").content.decode()
+    messages = alice_client.get("/_fragments/personal-bar/").content.decode()
     assert "your comment is published" in messages
 
 

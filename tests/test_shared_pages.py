@@ -1,6 +1,8 @@
-"""Shared pages are the same bytes for every visitor, so one cached copy can serve everybody.
+"""Shared pages are the same bytes for everyone who shares them, so one cached copy serves all.
 
-Only the per-reader fragments under /_fragments/ may depend on who is reading.
+There are two variants of each page: for anonymous visitors, with their (identical) per-reader
+bits rendered in, and for readers with a session, with those bits included by URL. Only the
+fragments under /_fragments/ may depend on who is reading.
 """
 
 import pytest
@@ -10,27 +12,44 @@ from tests.test_pages import reader_urls
 
 pytestmark = pytest.mark.django_db
 
+SHARED_PAGES = ["home", "section", "article", "author", "topic", "search", "feed", "sitemap"]
 
-@pytest.mark.parametrize(
-    "page", ["home", "section", "article", "author", "topic", "search", "feed", "sitemap"]
-)
-def test_a_shared_page_is_identical_for_anonymous_and_signed_in_readers(
+
+@pytest.mark.parametrize("page", SHARED_PAGES)
+def test_a_shared_page_is_identical_for_every_reader_and_every_anonymous_visitor(
     page, make_newsroom, alice, bob
 ):
     url = reader_urls(make_newsroom()[0])[page]
-    anonymous = Client()
     as_alice, as_bob = Client(), Client()
     as_alice.force_login(alice)
     as_bob.force_login(bob)
+    visitors = {"anonymous": Client(), "another anonymous": Client(), "alice": as_alice}
+    visitors["bob"] = as_bob
 
-    responses = [visitor.get(url) for visitor in (anonymous, as_alice, as_bob)]
+    responses = {name: visitor.get(url) for name, visitor in visitors.items()}
 
-    assert responses[0].content == responses[1].content == responses[2].content
-    for response in responses:
+    assert responses["anonymous"].content == responses["another anonymous"].content
+    assert responses["alice"].content == responses["bob"].content
+    for response in responses.values():
         assert response.status_code == 200
         assert "Cookie" not in response.get("Vary", ""), "the page read the session"
         assert not response.cookies, "a shared page must not set cookies"
-    assert b"alice" not in responses[1].content
+        assert b"alice" not in response.content
+        assert b"bob" not in response.content
+
+
+def test_anonymous_visitors_get_their_bits_in_the_page_readers_get_placeholders(
+    make_newsroom, alice_client
+):
+    url = make_newsroom()[0].get_absolute_url()
+    anonymous = Client().get(url).content.decode()
+    signed_in = alice_client.get(url).content.decode()
+    assert "data-fragment-url" not in anonymous
+    assert 'class="personal-bar"' in anonymous
+    assert "Sign in to save" in anonymous
+    assert 'data-fragment-url="/_fragments/personal-bar/?next=' in signed_in
+    assert 'data-fragment-url="/_fragments/save-button/' in signed_in
+    assert "Sign in to save" not in signed_in
 
 
 def test_the_personal_bar_fragment_is_the_one_place_that_greets_the_reader(alice_client):
@@ -46,9 +65,9 @@ def test_a_fragment_never_sets_a_cookie(alice_client, make_newsroom):
     article = make_newsroom()[0]
     for url in [
         "/_fragments/personal-bar/",
-        "/_fragments/messages/",
         f"/_fragments/save-button/{article.pk}/",
-        f"/_fragments/comment-form/{article.pk}/",
+        f"/_fragments/shared/comment-form/{article.pk}/",
+        "/_fragments/shared/most-read/",
     ]:
         for visitor in (Client(), alice_client):
             response = visitor.get(url)

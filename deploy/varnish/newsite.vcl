@@ -30,7 +30,7 @@ sub vcl_recv {
             return (synth(403, "Forbidden"));
         }
         if (req.method == "PURGE") {
-            return (purge);
+            call ban_by_url;
         }
         call ban_by_tags;
     }
@@ -67,19 +67,43 @@ sub vcl_recv {
         return (pass);
     }
 
-    # A reader's own fragments (personal bar, save button, comment form, messages) depend on
-    # their session: fetch them for each request. An ESI sub-request arrives here with the
-    # reader's original cookies, even though the page around it was hashed without them.
-    # Fragments under /_fragments/shared/ are the same for everybody and are cached.
+    # Who is reading, in the only way that matters to the cache: with a session or without.
+    # Pages come in two variants: anonymous visitors get the per-reader bits rendered in (an
+    # ESI include costs the edge about as much as a whole hit), readers with a session get
+    # ESI includes. Django picks the variant from this header; vcl_hash keeps them apart.
+    if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
+        set req.http.X-Reader = "session";
+    } else {
+        set req.http.X-Reader = "anonymous";
+    }
+
+    # A reader's own fragments (personal bar with messages, save button) depend on their
+    # session: fetch them for each request. An ESI sub-request arrives here with the reader's
+    # original cookies, even though the page around it was hashed without them. Fragments
+    # under /_fragments/shared/ are the same for everybody in the variant, and are cached.
     if (req.url ~ "^/_fragments/" && req.url !~ "^/_fragments/shared/" &&
-        req.http.Cookie ~ "(^|;\s*)sessionid=") {
+        req.http.X-Reader == "session") {
         return (pass);
     }
 
-    # Everything else is shared: Django renders it identically for every visitor, so it is
-    # looked up, and hashed, without any cookie: one copy for anonymous and signed-in readers.
+    # Everything else is shared: Django renders it identically for every visitor of the same
+    # variant, so it is looked up, and hashed, without any cookie.
     unset req.http.Cookie;
     return (hash);
+}
+
+sub vcl_hash {
+    # One copy per variant (see X-Reader above); the built-in VCL then adds the URL and host.
+    hash_data(req.http.X-Reader);
+}
+
+sub ban_by_url {
+    # PURGE /some/page/: every variant of that page goes (a plain purge would remove only the
+    # variant this request hashes to). The URL is stored on each object for this.
+    if (!std.ban("obj.http.X-Url == " + req.url)) {
+        return (synth(500, std.ban_error()));
+    }
+    return (synth(200, "Purged"));
 }
 
 sub ban_by_tags {
@@ -152,6 +176,9 @@ sub vcl_backend_response {
     # Keep objects long after their TTL, to serve while the backend is down (see vcl_recv).
     set beresp.grace = 24h;
 
+    # For PURGE by URL (ban_by_url): a ban on an object header, checked in the background.
+    set beresp.http.X-Url = bereq.url;
+
     # The TTL comes from s-maxage (Django sets it); the built-in VCL that runs next refuses
     # to store anything that sets a cookie or is private, no-store or no-cache.
 }
@@ -196,6 +223,7 @@ sub vcl_backend_error {
 # ------------------------------------------------------------------------------------------
 sub vcl_deliver {
     set resp.http.X-Cache = req.http.X-Cache;
-    # The tags were stored on the object for bans; clients have no use for them.
+    # The tags and the URL were stored on the object for bans; clients have no use for them.
     unset resp.http.Surrogate-Key;
+    unset resp.http.X-Url;
 }

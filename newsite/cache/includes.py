@@ -1,43 +1,99 @@
-"""Fragment includes: keep shared pages identical for everyone.
+"""Fragment includes: keep shared pages the same for everyone who shares them.
 
     {% load fragment_includes %}
     {% include_fragment "fragments:personal-bar" %}
 
-puts a fragment (the reader's name and saved count, a save button, a rail that changes every
-minute) into a page by URL instead of rendering it in place, so the page never reads the
-session and one cached copy serves every reader. Behind an edge cache that advertises ESI the
-tag writes an <esi:include> that the edge fills in, per reader; without one it writes a
-placeholder that a few lines of JavaScript (static/js/site.js) fill from the same URL.
+puts a fragment (a reader's name and saved count, a save button, a rail that changes every
+minute) into a page by URL instead of rendering it from the page's own data, so that the page
+never reads the session. There are three ways to include it:
+
+- inline, for anonymous visitors (no session cookie, or the edge says so with
+  `X-Reader: anonymous`): their fragments are the same for all of them, so they are rendered
+  into the page, which then has nothing left to assemble — assembling ESI costs an edge about
+  nine times a plain hit, and most visitors are anonymous;
+- ESI, for readers with a session, behind an edge that advertises it
+  (`Surrogate-Capability: …ESI/1.0`): the edge fetches each fragment for each reader;
+- AJAX otherwise: a placeholder that static/js/site.js fills from the same URL.
+
+So a page exists in two variants (anonymous, and everyone with a session): the edge hashes the
+`X-Reader` header, and the fragment and page caches key on the mode.
 """
 
+import copy
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import reverse
+from django.conf import settings
+from django.http import QueryDict
+from django.urls import resolve, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
+INLINE = "inline"
 ESI = "esi"
 AJAX = "ajax"
 
+# The URL convention the edge relies on too (deploy/varnish/newsite.vcl): fragments live under
+# /_fragments/; those under /_fragments/shared/ are the same for everyone in a variant, the
+# others are a reader's own.
+FRAGMENTS = "/_fragments/"
+SHARED_FRAGMENTS = "/_fragments/shared/"
+
+
+def has_session(request):
+    """True if the request carries a session cookie (or came through an edge that saw one).
+
+    Only the cookie's presence: nothing here reads the session itself.
+    """
+    if request is None:
+        return False
+    reader = request.headers.get("X-Reader")
+    if reader is not None:
+        return reader == "session"
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def is_readers_own(request):
+    """A request for a reader's own fragment: no cache anywhere may answer it."""
+    path = request.path
+    return (
+        path.startswith(FRAGMENTS)
+        and not path.startswith(SHARED_FRAGMENTS)
+        and has_session(request)
+    )
+
 
 def mode(request):
-    """ESI when the request comes through an edge that says it can process it, else AJAX."""
-    capability = request.headers.get("Surrogate-Capability", "") if request else ""
+    if not has_session(request):
+        return INLINE
+    capability = request.headers.get("Surrogate-Capability", "")
     return ESI if "ESI/1.0" in capability else AJAX
+
+
+def render_inline(request, path, query):
+    """The fragment view's response for this anonymous request, as a piece of the page."""
+    match = resolve(path)
+    fragment_request = copy.copy(request)
+    fragment_request.GET = QueryDict(query)
+    response = match.func(fragment_request, *match.args, **match.kwargs)
+    return mark_safe(response.content.decode(response.charset))
 
 
 @register.simple_tag(takes_context=True)
 def include_fragment(context, url_name, *args):
-    """Include the fragment view named `url_name` (with `args`) by its URL."""
+    """Include the fragment view named `url_name` (with `args`)."""
     request = context["request"]
-    url = reverse(url_name, args=args)
+    path = reverse(url_name, args=args)
     # Where the reader is, for "sign in and come back here" links.
-    url = f"{url}?{urlencode({'next': request.path})}"
-    if mode(request) == ESI:
-        return format_html('<esi:include src="{}"/>', url)
+    query = urlencode({"next": request.path})
+    include_mode = mode(request)
+    if include_mode == INLINE:
+        return render_inline(request, path, query)
+    if include_mode == ESI:
+        return format_html('<esi:include src="{}?{}"/>', path, query)
     css_name = url_name.rpartition(":")[2]
     return format_html(
-        '<div class="fragment fragment--{}" data-fragment-url="{}"></div>', css_name, url
+        '<div class="fragment fragment--{}" data-fragment-url="{}?{}"></div>', css_name, path, query
     )

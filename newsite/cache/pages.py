@@ -55,7 +55,11 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not layers.enabled(layers.PAGE) or request.method not in ("GET", "HEAD"):
+        if (
+            not layers.enabled(layers.PAGE)
+            or request.method not in ("GET", "HEAD")
+            or includes.is_readers_own(request)  # would always miss: save the round trip
+        ):
             return self.get_response(request)
         url = request.build_absolute_uri()
         key = f"{includes.mode(request)}:{url}"

@@ -52,6 +52,16 @@ def request_results():
     return _results.get()
 
 
+# Tags that nearly every page reads (see `read_together`).
+_read_together = set()
+
+
+def read_together(*tags):
+    """Declare tags that nearly every page depends on: a request reads their generations in its
+    first round trip to the cache, whatever it asks for, instead of one more trip later."""
+    _read_together.update(tags)
+
+
 def current_generations(tags):
     """The current generation of each tag, in one round trip to the cache at most.
 
@@ -59,8 +69,12 @@ def current_generations(tags):
     generation reads as None, which matches nothing stored, so nothing cached is trusted.
     """
     known = _known_generations.get()
+    first_in_request = known == {}
     known = {} if known is None else known
-    missing = sorted({tag for tag in tags if tag not in known})
+    missing = {tag for tag in tags if tag not in known}
+    if missing and first_in_request:
+        missing |= _read_together
+    missing = sorted(missing)
     if missing:
         found = cache.get_many([generation_key(tag) for tag in missing])
         for tag in missing:
