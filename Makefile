@@ -7,12 +7,13 @@ PYTHON := $(VENV)/bin/python
 DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
-.PHONY: help run stack test lint format clean
+.PHONY: help run stack test bench bench-scale load lint format clean
 
 help:
 	@echo "make run     serve the demo site at http://127.0.0.1:8000/ (SQLite, demo data)"
 	@echo "make stack   Varnish at http://127.0.0.1:8080/ -> gunicorn -> PostgreSQL and Redis"
 	@echo "make test    lint, then run the whole test suite"
+	@echo "make bench   measure every layer (docs/performance.md); make bench-scale, make load"
 	@echo "make format  format the code with ruff"
 	@echo "make clean   remove the virtual environment, the demo database and test artifacts"
 
@@ -34,6 +35,22 @@ stack: $(VENV)/installed
 
 test: $(VENV)/installed lint
 	$(VENV)/bin/pytest
+
+# Benchmarks: Debian's wrk, nginx and Varnish, the local PostgreSQL and Redis (bench/).
+bench: $(VENV)/installed
+	deploy/ensure-packages.sh wrk nginx-light varnish
+	$(PYTHON) bench/run.py
+
+bench-scale: $(VENV)/installed
+	deploy/ensure-packages.sh wrk
+	$(PYTHON) bench/scale.py
+
+# Against a running `make stack`: a realistic mix of visitors and a consistency checker.
+LOAD_USERS ?= 60
+LOAD_SECONDS ?= 60
+load: $(VENV)/installed
+	$(VENV)/bin/locust -f bench/locustfile.py --headless --host http://127.0.0.1:8080 \
+		--users $(LOAD_USERS) --spawn-rate 20 --run-time $(LOAD_SECONDS)s --only-summary
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .

@@ -36,7 +36,8 @@ graceful_timeout = 20
 # for a disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-# Logs to stderr, collected by whatever runs gunicorn (systemd, make stack).
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Logs to stderr, collected by whatever runs gunicorn (systemd, make stack); an empty
+# GUNICORN_ACCESS_LOG turns the access log off (the benchmarks do, to measure Django alone).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -289,6 +289,17 @@ VARNISH_NODES = env_list("VARNISH_NODES")
 NEWSITE_EDGE_PURGE_TIMEOUT = float(os.environ.get("NEWSITE_EDGE_PURGE_TIMEOUT", "0.5"))
 NEWSITE_EDGE_PURGE_ATTEMPTS = int(os.environ.get("NEWSITE_EDGE_PURGE_ATTEMPTS", "4"))
 NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5"))
+# NEWSITE_CACHE=site: Django's per-site cache instead of newsite's layers, for comparison.
+# UpdateCacheMiddleware goes inside the edge headers (which then leave its Cache-Control alone)
+# and FetchFromCacheMiddleware last, as Django's documentation asks.
+if cache_layers.DJANGO_SITE_CACHE in NEWSITE_CACHE_LAYERS:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("newsite.cache.pages.PageCacheMiddleware"),
+        "django.middleware.cache.UpdateCacheMiddleware",
+    )
+    MIDDLEWARE.append("django.middleware.cache.FetchFromCacheMiddleware")
+    CACHE_MIDDLEWARE_SECONDS = int(os.environ.get("NEWSITE_SITE_CACHE_SECONDS", "600"))
+
 # Seconds the site stops trying a cache that failed, before it tries again.
 NEWSITE_CACHE_RETRY_AFTER = float(os.environ.get("NEWSITE_CACHE_RETRY_AFTER", "5"))
 

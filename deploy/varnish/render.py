@@ -46,7 +46,7 @@ acl purgers {{
 {purgers}
 }}
 
-include "{logic}";
+{extra}include "{logic}";
 """
 
 
@@ -57,13 +57,15 @@ def address(value):
     return host.strip("[]"), port
 
 
-def render(backend, purgers, probe_interval="2s"):
+def render(backend, purgers, probe_interval="2s", extra=""):
+    """The top file. `extra` is VCL placed before the logic: its subroutines run first."""
     host, port = backend
     return TEMPLATE.format(
         host=host,
         port=port,
         probe_interval=probe_interval,
         purgers="\n".join(f'    "{purger}";' for purger in purgers),
+        extra=f"{extra}\n" if extra else "",
         logic=LOGIC,
     )
 

@@ -3,6 +3,10 @@
 NEWSITE_CACHE lists the layers that are on ("query,fragment,page", the default; "off" for none).
 The site is correct in every combination: a layer that is off computes what it would have cached,
 but still records the tags of what it used, so the layers around it stay fresh.
+
+"site" instead turns on Django's own per-site cache (UpdateCacheMiddleware and
+FetchFromCacheMiddleware), the approach many sites use, for comparison: it is fast, but an
+edit stays invisible until the cached page times out.
 """
 
 from django.conf import settings
@@ -12,6 +16,7 @@ QUERY = "query"
 FRAGMENT = "fragment"
 PAGE = "page"
 ALL = (QUERY, FRAGMENT, PAGE)
+DJANGO_SITE_CACHE = "site"
 
 
 def parse(value):
@@ -21,12 +26,14 @@ def parse(value):
         return frozenset(ALL)
     if value in {"off", "none"}:
         return frozenset()
+    if value == DJANGO_SITE_CACHE:
+        return frozenset([DJANGO_SITE_CACHE])
     layers = {name.strip() for name in value.split(",") if name.strip()}
     unknown = layers - set(ALL)
     if unknown:
         raise ImproperlyConfigured(
             f"NEWSITE_CACHE names unknown layers: {', '.join(sorted(unknown))}. "
-            f"Use any of {', '.join(ALL)}, or off."
+            f"Use any of {', '.join(ALL)}, or off, or site (alone)."
         )
     return frozenset(layers)
 

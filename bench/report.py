@@ -1,0 +1,219 @@
+"""docs/performance.md and docs/performance.png, from the benchmarks' JSON files.
+
+Medians of the interleaved runs, with min–max; every target of the benchmark issue checked
+against the figures of the same run. Run on its own to rewrite the report from the JSON.
+"""
+
+import json
+import statistics
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+MAIN = DOCS / "performance.json"
+SCALE = DOCS / "performance-scale.json"
+LOAD = DOCS / "performance-load.json"
+CHART = DOCS / "performance.png"
+REPORT = DOCS / "performance.md"
+
+
+def summary(values):
+    """(median, minimum, maximum)."""
+    return statistics.median(values), min(values), max(values)
+
+
+def figures(results):
+    """{(scenario, page): {metric: (median, min, max)}} over the runs."""
+    grouped = {}
+    for run in results["runs"]:
+        grouped.setdefault((run["scenario"], run["page"]), []).append(run)
+    table = {}
+    for key, runs in grouped.items():
+        table[key] = {
+            "rps": summary([r["concurrent"]["requests_per_second"] for r in runs]),
+            "p50": summary([r["concurrent"]["p50_ms"] for r in runs]),
+            "p99": summary([r["concurrent"]["p99_ms"] for r in runs]),
+            "p50_c1": summary([r["sequential"]["p50_ms"] for r in runs]),
+            "errors": sum(r["concurrent"]["errors"] + r["sequential"]["errors"] for r in runs),
+        }
+    return table
+
+
+def spread(values, digits=0, unit=""):
+    median, low, high = values
+    return f"{median:,.{digits}f}{unit} ({low:,.{digits}f}–{high:,.{digits}f})"
+
+
+def targets(results, table):
+    """[(target, what was measured, held?)] for the issue's targets, page by page."""
+    checks = []
+    for page in results["paths"]:
+
+        def rps(scenario, page=page):
+            return table[(scenario, page)]["rps"][0]
+
+        def p50(scenario, page=page):
+            return table[(scenario, page)]["p50_c1"][0]
+
+        ratio = rps("varnish") / rps("nginx")
+        checks.append((f"{page}: Varnish hit ≥ 0.5 × nginx req/s", f"{ratio:.2f} ×", ratio >= 0.5))
+        ratio = rps("warm") / rps("cold")
+        checks.append((f"{page}: warm render ≥ 5 × cold req/s", f"{ratio:.1f} ×", ratio >= 5))
+        ratio = rps("esi") / rps("pass")
+        checks.append(
+            (f"{page}: signed-in via ESI ≥ 5 × pass-through", f"{ratio:.1f} ×", ratio >= 5)
+        )
+        for scenario, book in results["book_ms"].items():
+            limit = book / 10
+            checks.append(
+                (
+                    f"{page}: {scenario} p50 at concurrency 1 ≤ {limit:g} ms (book {book} ms / 10)",
+                    f"{p50(scenario):.2f} ms",
+                    p50(scenario) <= limit,
+                )
+            )
+    for key, timing in results["server_timing"].items():
+        scenario, page = key.split("/")
+        if scenario == "cold" and page == "home":
+            queries = timing["sql_queries"]
+            checks.append(("home: cold ≤ 20 SQL queries", f"{queries:g}", queries <= 20))
+        if scenario in ("warm", "page"):
+            queries = timing["sql_queries"]
+            checks.append((f"{page}: {scenario} runs 0 SQL queries", f"{queries:g}", queries == 0))
+        if scenario in ("warm", "cold"):
+            component, share = max(timing["shares"].items(), key=lambda item: item[1])
+            checks.append(
+                (
+                    f"{page}: no component above 30 % of a {scenario} request",
+                    f"largest: {component} {share:.0%}",
+                    share <= 0.30,
+                )
+            )
+    return checks
+
+
+def chart(results, table):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    scenarios = list(results["scenarios"])
+    pages = list(results["paths"])
+    figure, (latency, throughput) = pyplot.subplots(1, 2, figsize=(13, 5))
+    width = 0.8 / len(pages)
+    for index, page in enumerate(pages):
+        positions = [number + index * width for number in range(len(scenarios))]
+        latency.bar(
+            positions, [table[(s, page)]["p50_c1"][0] for s in scenarios], width, label=page
+        )
+        throughput.bar(
+            positions, [table[(s, page)]["rps"][0] for s in scenarios], width, label=page
+        )
+    for axes, title in (
+        (latency, "Response time, p50 at concurrency 1 (ms, log scale)"),
+        (
+            throughput,
+            f"Requests per second at concurrency {results['settings']['connections']} (log)",
+        ),
+    ):
+        axes.set_yscale("log")
+        axes.set_title(title, fontsize=10)
+        axes.set_xticks([n + width / 2 for n in range(len(scenarios))], scenarios)
+        axes.grid(axis="y", which="both", alpha=0.3)
+        axes.legend()
+    for scenario, book in results["book_ms"].items():
+        position = scenarios.index(scenario)
+        latency.hlines(
+            book, position - 0.2, position + 0.8, colors="firebrick", linestyles="dashed"
+        )
+    latency.plot([], [], color="firebrick", linestyle="dashed", label="the book's figure")
+    latency.legend()
+    figure.suptitle("The Daily Cache, layer by layer (medians of interleaved runs)")
+    figure.tight_layout()
+    figure.savefig(CHART, dpi=110)
+    pyplot.close(figure)
+
+
+def main_section(results):
+    table = figures(results)
+    machine = results["machine"]
+    settings = results["settings"]
+    lines = [
+        "## Layer by layer: `make bench`",
+        "",
+        f"Measured {results['started']} with `make bench`: {settings['articles']:,} articles in "
+        f"PostgreSQL, {settings['runs']} interleaved runs of {settings['seconds']} s per "
+        f"scenario and page, wrk with {settings['connections']} connections (and 1, for the "
+        "response time). Medians, with min–max over the runs.",
+        "",
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"Linux {machine['kernel']}. wrk pinned to CPU {machine['load_cpus']}, gunicorn, "
+        f"Varnish and nginx to CPU {machine['server_cpus']} (taskset); PostgreSQL and Redis "
+        "are the machine's own services and run on either core.",
+        "",
+        f"Versions: Python {machine['python']}, Django {machine['django']}, "
+        f"{machine['gunicorn']}, {machine['varnish']}, {machine['nginx']}, "
+        f"PostgreSQL {machine['postgresql']}, {machine['redis']}, {machine['wrk']}.",
+        "",
+        "![Response time and throughput per layer](performance.png)",
+        "",
+        "| layer | page | req/s | p50 ms | p99 ms | p50 ms at concurrency 1 | book | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for scenario, description in results["scenarios"].items():
+        for page in results["paths"]:
+            row = table[(scenario, page)]
+            book = results["book_ms"].get(scenario)
+            lines.append(
+                f"| {description} | {page} | {spread(row['rps'])} | {spread(row['p50'], 2)} | "
+                f"{spread(row['p99'], 2)} | {spread(row['p50_c1'], 2)} | "
+                f"{f'~{book} ms' if book else ''} | {row['errors']} |"
+            )
+    lines += [
+        "",
+        "Where the time of a Django request goes (median of 30 requests, from `Server-Timing`):",
+        "",
+        "| layer | page | SQL queries | total ms | SQL | cache | templates | rest of Django |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, timing in results["server_timing"].items():
+        scenario, page = key.split("/")
+        shares = timing["shares"]
+        lines.append(
+            f"| {results['scenarios'][scenario]} | {page} | {timing['sql_queries']:g} | "
+            f"{timing['total_ms']:.2f} | {shares['sql']:.0%} | {shares['cache']:.0%} | "
+            f"{shares['template']:.0%} | {shares['app']:.0%} |"
+        )
+    stale = results["staleness_seconds"]
+    lines += [
+        "",
+        "An edited headline, measured from the commit to the first response that shows it: "
+        f"through newsite's edge **{stale['edge']:g} s**; through Django's per-site cache "
+        f"**{stale['site']:g} s** (its pages are kept {settings['site_cache_seconds']} s here, "
+        "and nothing tells it about an edit).",
+        "",
+        "### Targets",
+        "",
+        "| target | measured | held |",
+        "|---|---|---|",
+    ]
+    for target, measured, held in targets(results, table):
+        lines.append(f"| {target} | {measured} | {'yes' if held else '**no**'} |")
+    chart(results, table)
+    return lines
+
+
+def write():
+    sections = ["# Performance", ""]
+    if MAIN.exists():
+        sections += main_section(json.loads(MAIN.read_text()))
+    for path, title in ((SCALE, "scale"), (LOAD, "load")):
+        if path.exists():
+            sections += ["", json.loads(path.read_text())["markdown"]]
+        else:
+            sections += ["", f"(No {title} results yet.)"]
+    REPORT.write_text("\n".join(sections) + "\n")
+
+
+if __name__ == "__main__":
+    write()

@@ -1,0 +1,203 @@
+"""The servers a benchmark measures: gunicorn in any cache configuration, Varnish, nginx.
+
+Every server is pinned to the server cores and the load generator to its own (on this 2-core
+machine: wrk on CPU 0, servers on CPU 1), so that they do not fight over one core unevenly.
+Ports are fixed (81xx) so that a reader can point a browser at a running benchmark.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+import requests
+from psycopg2 import sql
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from deploy.varnish.render import render  # noqa: E402
+
+STATE = PROJECT / ".bench"
+CPUS = os.cpu_count() or 1
+LOAD_CPUS = "0"
+SERVER_CPUS = ",".join(str(cpu) for cpu in range(1, CPUS)) or "0"
+SECRET_KEY = "benchmark-only-secret-key-that-is-long-enough-and-random-enough-8fj3"
+
+
+def pinned(command, cpus):
+    """Run `command` on these CPUs only (taskset), where the machine has more than one."""
+    return ["taskset", "-c", cpus, *command] if CPUS > 1 else command
+
+
+def database_url(name):
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+def base_environment(database, redis_url):
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(database),
+        "REDIS_URL": redis_url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_STATIC_ROOT": str(STATE / "static"),
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(environment, *arguments, capture=False):
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=PROJECT,
+        env=environment,
+        check=True,
+        capture_output=capture,
+        text=True,
+    ).stdout
+
+
+def prepare_database(name, articles, environment, say):
+    """Create, migrate and seed `name` with exactly `articles` articles (reused if it has them).
+
+    Returns the seconds the seed took, or None when the database was reused.
+    """
+    connection = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            say(f"creating the database {name}")
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+    manage(environment, "migrate", "--noinput", "--verbosity", "0")
+    count = int(
+        manage(
+            environment,
+            "shell",
+            "-c",
+            "from articles.models import Article; print(Article.objects.count())",
+            capture=True,
+        ).split()[-1]
+    )
+    if count == articles:
+        return None
+    say(f"seeding {articles:,} articles into {name} (it had {count:,})")
+    flush = ["--flush"] if count else []
+    started = time.monotonic()
+    manage(environment, "seed", "--articles", str(articles), *flush, "--verbosity", "1")
+    return time.monotonic() - started
+
+
+def wait_for(url, process, what, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer at {url}")
+
+
+class Servers:
+    """Starts servers and stops them all at the end (a context manager)."""
+
+    def __init__(self):
+        self.processes = []
+        STATE.mkdir(exist_ok=True)
+        self.logs = STATE / "logs"
+        self.logs.mkdir(exist_ok=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def _start(self, name, command, **options):
+        log = (self.logs / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            pinned(command, SERVER_CPUS), stdout=log, stderr=subprocess.STDOUT, **options
+        )
+        self.processes.append(process)
+        return process
+
+    def gunicorn(self, name, port, environment, **settings):
+        """newsite under gunicorn with deploy/gunicorn.conf.py, its workers sized for the
+        server cores (2 × cores + 1)."""
+        workers = str(2 * len(SERVER_CPUS.split(",")) + 1)
+        env = {
+            **environment,
+            **settings,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": workers,
+            "GUNICORN_ACCESS_LOG": "",
+        }
+        command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
+        process = self._start(name, [*command, "newsite.wsgi"], cwd=PROJECT, env=env)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/-/alive/", process, name)
+        return url
+
+    def varnish(self, name, port, backend_port, extra_vcl=""):
+        directory = STATE / name
+        directory.mkdir(exist_ok=True)
+        top = directory / "top.vcl"
+        top.write_text(render(("127.0.0.1", str(backend_port)), ["127.0.0.1"], extra=extra_vcl))
+        command = ["varnishd", "-F", "-j", "none", "-n", str(directory)]
+        command += ["-a", f"127.0.0.1:{port}", "-f", str(top), "-s", "malloc,512m"]
+        process = self._start(name, command)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/-/alive/", process, name)
+        return url
+
+    def nginx(self, name, port, root):
+        """nginx serving the files in `root`: the practical limit of this machine."""
+        directory = STATE / name
+        directory.mkdir(exist_ok=True)
+        configuration = directory / "nginx.conf"
+        configuration.write_text(
+            rf"""worker_processes 1;
+daemon off;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    default_type text/html;
+    keepalive_requests 100000;
+    client_body_temp_path {directory};
+    proxy_temp_path {directory};
+    fastcgi_temp_path {directory};
+    uwsgi_temp_path {directory};
+    scgi_temp_path {directory};
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        # The pages as Varnish stores and sends them to browsers: gzipped.
+        location ~ \.gz$ {{
+            add_header Content-Encoding gzip;
+        }}
+    }}
+}}
+"""
+        )
+        process = self._start(name, ["nginx", "-c", str(configuration), "-p", str(directory)])
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/", process, name)
+        return url
