@@ -1,8 +1,9 @@
 """Reader pages: home, section fronts, articles, authors, topics and search.
 
-Every page here is shared: it renders the same bytes for every visitor, so it never reads
-`request.user` or the session. What is personal (the reader's name, the save button, the
-comment form) is a fragment included by URL (`{% include_fragment %}`).
+Every page here is shared: it never reads `request.user` or the session, and renders the same
+bytes for every anonymous visitor and for every reader with a session. What is personal (the
+reader's name, their saved articles, the save button) is a fragment included by URL
+(`{% include_fragment %}`).
 
 Views hand templates the queries themselves, not their results: a template calls a query
 where it shows it, inside the fragment that caches it (newsite/cache/fragments.py), so a
