@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from articles.models import Article
 from tests.factories import ArticleFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,6 +197,17 @@ def test_robots_txt_points_to_the_sitemap(client, db):
     assert response["Content-Type"] == "text/plain"
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
     assert "Disallow: /accounts/" in response.content.decode()
+
+
+def test_the_sitemap_index_dates_articles_by_their_latest_live_edit(client):
+    """The index's lastmod for articles is the newest edit of a live article; drafts don't count."""
+    older, newer = ArticleFactory.create_batch(2)
+    draft = ArticleFactory(draft=True)
+    for article, edited in ((older, "2026-03-01"), (newer, "2026-05-02"), (draft, "2026-09-09")):
+        Article.objects.filter(pk=article.pk).update(updated_at=f"{edited}T12:00:00Z")
+    index = client.get(reverse("sitemap")).content.decode()
+    assert "<lastmod>2026-05-02T" in index
+    assert "2026-09-09" not in index
 
 
 def test_lists_page_through_the_newest_fifty_pages_only(client, db, settings):
