@@ -40,6 +40,7 @@ from bench.stack import (
     STATE,
     Servers,
     base_environment,
+    empty_cache,
     manage,
     prepare_database,
 )
@@ -181,7 +182,7 @@ def staleness(article_url_site, article_url_edge, environment):
     marker = f"Edited at {time.time():.0f}"
     # Both stacks cache the page afresh, just before the edit: the worst case for Django's
     # per-site cache, which keeps it for its whole timeout.
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "FLUSHDB"], check=True, capture_output=True)
+    empty_cache(REDIS_URL)
     for url in (article_url_site, article_url_edge):
         requests.get(url)
     edge_nodes = "http://127.0.0.1:8180"
@@ -202,7 +203,7 @@ def main():
     environment = base_environment(DATABASE, REDIS_URL)
     prepare_database(DATABASE, ARTICLES, environment, say)
     manage(environment, "collectstatic", "--noinput", "--verbosity", "0")
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "FLUSHDB"], check=True, capture_output=True)
+    empty_cache(REDIS_URL)
 
     with Servers() as servers:
         say("starting gunicorn (four cache configurations), Varnish and nginx")

@@ -18,7 +18,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report
-from bench.stack import PROJECT, Servers, base_environment, prepare_database
+from bench.stack import PROJECT, Servers, base_environment, empty_cache, prepare_database
 from bench.wrk import wrk
 
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
@@ -50,6 +50,7 @@ def measure_size(articles, earlier_seed_seconds):
         figures["seed_seconds"] = round(seeded_in, 1)
     elif articles in earlier_seed_seconds:  # reused: keep the time of the run that seeded it
         figures["seed_seconds"] = earlier_seed_seconds[articles]
+    empty_cache(REDIS_URL)
     with Servers() as servers:
         urls = {
             "cold": servers.gunicorn(
@@ -68,6 +69,8 @@ def measure_size(articles, earlier_seed_seconds):
                     for _ in range(5):
                         requests.get(f"{url}{path}")
                     result = wrk(f"{url}{path}", 1, SECONDS)
+                    if result["errors"]:
+                        raise RuntimeError(f"{url}{path} answered with an error: not a timing")
                     samples.setdefault(f"{state}/{page}", []).append(result["p50_ms"])
     figures["p50_ms"] = {key: statistics.median(values) for key, values in samples.items()}
     figures["samples_ms"] = samples

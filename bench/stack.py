@@ -61,6 +61,12 @@ def manage(environment, *arguments, capture=False):
     ).stdout
 
 
+def empty_cache(redis_url):
+    """Start from an empty cache. Its keys do not name the database, so entries left by a run
+    on another dataset would answer for this one (a feed listing articles this one lacks)."""
+    subprocess.run(["redis-cli", "-u", redis_url, "FLUSHDB"], check=True, capture_output=True)
+
+
 def prepare_database(name, articles, environment, say):
     """Create, migrate and seed `name` with exactly `articles` articles (reused if it has them).
 
