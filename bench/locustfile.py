@@ -39,8 +39,9 @@ django.setup()
 from bench import report  # noqa: E402
 
 # How long after an edit's commit a reader may still get the old headline: the edit reaches
-# Varnish (a ban) and Redis (new generations) before save() returns, so any request that
-# starts later must show it. The bound only absorbs clock granularity.
+# Varnish (a ban) and Redis (new generations) before save() returns, and a page built from the
+# old rows meanwhile is kept by no cache (newsite/cache/edge.py), so any request that starts
+# later must show it. The bound only absorbs clock granularity.
 STALE_AFTER = 0.1
 HEADLINE = re.compile(r'<h1 class="article__headline">(.*?)</h1>', re.DOTALL)
 ARTICLE_LINK = re.compile(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"')

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from articles import cache_tags
 from articles.models import Article
 from newsite.cache import layers, tags
 from newsite.cache.queries import cached_query
@@ -122,6 +123,35 @@ def test_pages_that_list_articles_expire_at_the_next_publication(client, make_ne
     cache_control = client.get(section.get_absolute_url())["Cache-Control"]
     max_age = int(cache_control.split("s-maxage=")[1])
     assert 85 <= max_age <= 90
+
+
+@pytest.mark.django_db
+def test_a_page_built_while_an_edit_to_it_commits_is_kept_by_no_edge(client, settings):
+    """The edit's ban may reach the edge before the old page does; bans touch only what is
+    stored already, so the old page would stay. It goes out private instead."""
+    settings.VARNISH_NODES = ["http://edge.invalid"]  # an edge is banned (never called here)
+    article = ArticleFactory()
+    edited = []
+
+    def edit_elsewhere_once_the_article_is_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not edited and article.slug in map(str, params or ()):
+            # Another process commits an edit: its tag gets a new generation.
+            elsewhere = threading.Thread(
+                target=tags.bump, args=([cache_tags.article(article.slug)],)
+            )
+            elsewhere.start()
+            elsewhere.join()
+            edited.append(True)
+        return result
+
+    with connection.execute_wrapper(edit_elsewhere_once_the_article_is_read):
+        during_the_edit = client.get(article.get_absolute_url())
+    assert edited, "the page read its article"
+    assert during_the_edit["Cache-Control"] == "private, no-store"
+    assert "Surrogate-Key" not in during_the_edit
+    after_the_edit = client.get(article.get_absolute_url())
+    assert after_the_edit["Cache-Control"].startswith("public, max-age=0, s-maxage=")
 
 
 class TestStampedeProtection:

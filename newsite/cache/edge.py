@@ -52,6 +52,20 @@ def shared_max_age(collected):
     return max_age
 
 
+def built_during_an_edit(collected):
+    """True if an edit committed while this response was built from the rows it changed.
+
+    The edit's ban may already have reached the edge, which would then keep this old copy
+    (bans only touch objects already stored). Such a response goes to the visitor who asked,
+    who asked before the edit, and is kept nowhere. Only behind an edge that we ban.
+    """
+    return (
+        bool(settings.VARNISH_NODES)
+        and collected is not None
+        and tags.changed_since_read(collected)
+    )
+
+
 class EdgeHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -60,7 +74,7 @@ class EdgeHeadersMiddleware:
         response = self.get_response(request)
         if "Cache-Control" not in response:
             collected = getattr(request, "cache_tags", None)
-            if is_shared(request, response):
+            if is_shared(request, response) and not built_during_an_edit(collected):
                 response["Cache-Control"] = (
                     f"public, max-age=0, s-maxage={shared_max_age(collected)}"
                 )

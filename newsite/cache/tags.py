@@ -233,6 +233,20 @@ def is_current(collected):
     )
 
 
+def changed_since_read(collected):
+    """True if a tag was invalidated after `collected` read it (a commit during the render).
+
+    Asks the cache afresh, past this request's memo of generations, in one round trip.
+    """
+    if not collected.generations:
+        return False
+    found = cache.get_many([generation_key(tag) for tag in collected.generations])
+    return any(
+        found.get(generation_key(tag)) != generation
+        for tag, generation in collected.generations.items()
+    )
+
+
 class CollectTagsMiddleware:
     """Collect the tags of everything a response is built from, in `request.cache_tags`.
 
