@@ -48,32 +48,48 @@ ARTICLE_LINK = re.compile(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"')
 
 
 class EditLog:
-    """The headlines committed per article path, in order, with their commit times."""
+    """The headlines of each article path, in the order they were written, with commit times.
+
+    A headline is logged before its save() and gets its time when save() returns (committed,
+    invalidated, banned): a reader may see it in between, and that is not stale.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self.edits = {}
+        self.edits = {}  # path: [[committed at, or None while saving, headline], ...]
         self.checked = 0
         self.checked_after_an_edit = 0
         self.stale_pages = []  # (path, seconds since the newer headline was committed)
 
-    def record(self, path, headline):
+    def saving(self, path, headline):
         with self._lock:
-            self.edits.setdefault(path, []).append((time.monotonic(), headline))
+            self.edits.setdefault(path, []).append([None, headline])
+
+    def committed(self, path, headline):
+        with self._lock:
+            for edit in self.edits[path]:
+                if edit[1] == headline:
+                    edit[0] = time.monotonic()
 
     def check(self, path, shown, request_started):
-        """Note a stale page: one without the last headline committed STALE_AFTER before."""
+        """Note a stale page: one older than the last headline committed STALE_AFTER before."""
         with self._lock:
             self.checked += 1
-            history = list(self.edits.get(path, []))
-        due = [(at, headline) for at, headline in history if at + STALE_AFTER < request_started]
-        in_flight = {headline for at, headline in history if at + STALE_AFTER >= request_started}
+            history = [tuple(edit) for edit in self.edits.get(path, [])]
+        due = [
+            index
+            for index, (at, _) in enumerate(history)
+            if at is not None and at + STALE_AFTER < request_started
+        ]
         if not due:
             return
+        last_due = due[-1]
+        # The headline due, or one written after it (being saved, or just committed).
+        acceptable = {headline for _, headline in history[last_due:]}
         with self._lock:
             self.checked_after_an_edit += 1
-            if shown != due[-1][1] and shown not in in_flight:
-                self.stale_pages.append((path, request_started - due[-1][0]))
+            if shown not in acceptable:
+                self.stale_pages.append((path, request_started - history[last_due][0]))
 
 
 edit_log = EditLog()
@@ -182,8 +198,10 @@ class Editor(HttpUser):
         article.headline = (
             f"Updated at {time.strftime('%H:%M:%S')}, edit {random.randint(1, 10**6)}"
         )
+        path = article.get_absolute_url()
+        edit_log.saving(path, article.headline)
         article.save()  # commits, invalidates, bans
-        edit_log.record(article.get_absolute_url(), article.headline)
+        edit_log.committed(path, article.headline)
         events.request.fire(
             request_type="ORM",
             name="edit headline",
