@@ -152,6 +152,10 @@ def test_a_page_built_while_an_edit_to_it_commits_is_kept_by_no_edge(client, set
     assert "Surrogate-Key" not in during_the_edit
     after_the_edit = client.get(article.get_absolute_url())
     assert after_the_edit["Cache-Control"].startswith("public, max-age=0, s-maxage=")
+    # A page the page cache has just checked against the generations is not checked twice.
+    from_the_page_cache = client.get(article.get_absolute_url())
+    assert cache_outcomes(from_the_page_cache, "page") == {"hit": 1}
+    assert server_timing(from_the_page_cache)["cache"][1] == "2 calls"
 
 
 class TestStampedeProtection:

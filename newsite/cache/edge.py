@@ -52,16 +52,19 @@ def shared_max_age(collected):
     return max_age
 
 
-def built_during_an_edit(collected):
+def built_during_an_edit(request, response):
     """True if an edit committed while this response was built from the rows it changed.
 
     The edit's ban may already have reached the edge, which would then keep this old copy
     (bans only touch objects already stored). Such a response goes to the visitor who asked,
-    who asked before the edit, and is kept nowhere. Only behind an edge that we ban.
+    who asked before the edit, and is kept nowhere. Only behind an edge that we ban, and not
+    for a page the page cache has just checked against the same generations.
     """
+    collected = getattr(request, "cache_tags", None)
     return (
         bool(settings.VARNISH_NODES)
         and collected is not None
+        and not getattr(response, "from_page_cache", False)
         and tags.changed_since_read(collected)
     )
 
@@ -74,7 +77,7 @@ class EdgeHeadersMiddleware:
         response = self.get_response(request)
         if "Cache-Control" not in response:
             collected = getattr(request, "cache_tags", None)
-            if is_shared(request, response) and not built_during_an_edit(collected):
+            if is_shared(request, response) and not built_during_an_edit(request, response):
                 response["Cache-Control"] = (
                     f"public, max-age=0, s-maxage={shared_max_age(collected)}"
                 )

@@ -28,6 +28,7 @@ class CachedPage:
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response[name] = value
+        response.from_page_cache = True
         return response
 
 
