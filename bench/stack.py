@@ -11,13 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
 import requests
-from psycopg2 import sql
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from deploy.stack import create_database  # noqa: E402
 from deploy.varnish.render import render  # noqa: E402
 
 STATE = PROJECT / ".bench"
@@ -72,14 +71,7 @@ def prepare_database(name, articles, environment, say):
 
     Returns the seconds the seed took, or None when the database was reused.
     """
-    connection = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            say(f"creating the database {name}")
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
+    create_database(database_url(name))
     manage(environment, "migrate", "--noinput", "--verbosity", "0")
     count = int(
         manage(
