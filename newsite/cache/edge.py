@@ -5,8 +5,8 @@ One middleware decides for every response, so views never write caching headers 
 - shared (the same for every visitor): `Cache-Control: public, max-age=0, s-maxage=N`. The
   edge keeps it for N seconds or until a ban; browsers revalidate, since no ban reaches them.
   `Surrogate-Key` lists the tags the response was built from, for bans by tag.
-- private (it read a signed-in reader's session, sets a cookie, answers a POST, or is an
-  error): `Cache-Control: private, no-store`.
+- private (it read a signed-in reader's session, sets a cookie, answers a POST, is an
+  error, or was built from data an edit changed meanwhile): `Cache-Control: private, no-store`.
 
 A view that says otherwise itself (never_cache, cache_control) is left alone. After every
 commit that invalidates tags, the EdgePurger below bans them on each Varnish node.
