@@ -66,7 +66,7 @@ def next_scheduled_publication():
     return cached_query("next-publication", tags=[cache_tags.SCHEDULE], compute=compute)
 
 
-def cached_articles(key, article_tags, compute):
+def cached_articles(key, article_tags, compute, lookup=False):
     """cached_query for anything that shows live articles.
 
     Such a result also shows the names of sections and authors, and it stops being true when
@@ -82,6 +82,7 @@ def cached_articles(key, article_tags, compute):
         key,
         tags=[*article_tags, cache_tags.SECTIONS, cache_tags.AUTHORS],
         compute=compute_until_next_publication,
+        lookup=lookup,
     )
 
 
@@ -113,6 +114,8 @@ def page_of(request, key, article_tags, articles):
 # ------------------------------------------------------------------------------
 # Sections, authors and topics
 # ------------------------------------------------------------------------------
+# The lookups by a slug from the URL are `lookup=True`: anyone can make up slugs, and one
+# that matches nothing must leave nothing in the cache (newsite/cache/queries.py).
 def navigation_sections():
     return cached_query(
         "sections", tags=[cache_tags.SECTIONS], compute=lambda: list(Section.objects.all())
@@ -124,6 +127,7 @@ def section_by_slug(slug):
         f"section:{slug}",
         tags=[cache_tags.SECTIONS],
         compute=lambda: Section.objects.filter(slug=slug).first(),
+        lookup=True,
     )
 
 
@@ -132,6 +136,7 @@ def author_by_slug(slug):
         f"author:{slug}",
         tags=[cache_tags.AUTHORS],
         compute=lambda: Author.objects.filter(slug=slug).first(),
+        lookup=True,
     )
 
 
@@ -140,6 +145,7 @@ def topic_by_slug(slug):
         f"topic:{slug}",
         tags=[cache_tags.TOPICS],
         compute=lambda: Topic.objects.filter(slug=slug).first(),
+        lookup=True,
     )
 
 
@@ -235,6 +241,7 @@ def article_by_slug(slug):
         f"article:{slug}",
         [cache_tags.article(slug), cache_tags.TOPICS],
         lambda: live_articles().prefetch_related("topics").filter(slug=slug).first(),
+        lookup=True,
     )
 
 

@@ -282,6 +282,10 @@ NEWSITE_CACHE_LAYERS = cache_layers.parse(os.environ.get("NEWSITE_CACHE", "all")
 # fresh after an edit; these are only the safety net.
 NEWSITE_EDGE_TTL = int(os.environ.get("NEWSITE_EDGE_TTL", "600"))
 NEWSITE_PAGE_TTL = int(os.environ.get("NEWSITE_PAGE_TTL", "600"))
+# Seconds a tag's generation counter lives (newsite/cache/tags.py): longer than anything built
+# from it is kept, so that it expires only once nothing needs it. A counter that expires comes
+# back higher, so this bounds memory, never freshness.
+NEWSITE_GENERATION_TTL = int(os.environ.get("NEWSITE_GENERATION_TTL", str(24 * 60 * 60)))
 # The edge: Varnish nodes to ban invalidated tags on ("http://10.0.0.5:6081,…"); none in the
 # embedded default. Each ban has a short timeout and a few attempts, and is sent again after a
 # delay, for pages that were being rendered from the old data when the first one went out.

@@ -8,6 +8,7 @@ call tries again, so caching resumes by itself when Redis is back.
 """
 
 import logging
+import pickle
 import threading
 import time
 from contextvars import ContextVar
@@ -76,11 +77,16 @@ class ResilientMixin:
     """Time every call; answer as an empty cache while the real one is down."""
 
     def _call(self, operation, fallback, *args, **kwargs):
-        real_call = getattr(super(), operation)
+        return self._resilient(getattr(super(), operation), fallback, *args, **kwargs)
+
+    def _resilient(self, real_call, fallback, *args, **kwargs):
         if _inside_cache_call.get():  # get_many() built from get(): time the outer call only
             return real_call(*args, **kwargs)
         if outage.is_down():
             return fallback()
+        return self._timed(real_call, fallback, *args, **kwargs)
+
+    def _timed(self, real_call, fallback, *args, **kwargs):
         token = _inside_cache_call.set(True)
         started = time.perf_counter()
         try:
@@ -134,14 +140,43 @@ class ResilientMixin:
     def clear(self):
         return self._call("clear", lambda: None)
 
+    def delete_if_equal(self, key, value, version=None):
+        """Delete `key` if it still holds the integer `value`, in one atomic step; True if it
+        did. False also while the cache is down (nothing was deleted)."""
+        return self._resilient(self._delete_if_equal, lambda: False, key, value, version=version)
+
 
 def _unavailable():
     raise CacheUnavailable("the cache is down")
 
 
+# Compare and delete in one step: between a GET and a DEL, another process could have changed
+# the value, and its change would be deleted with ours.
+DELETE_IF_EQUAL = """
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+    return redis.call("DEL", KEYS[1])
+end
+return 0
+"""
+
+
 class RedisCache(ResilientMixin, django_redis.cache.RedisCache):
     """django-redis, timed and resilient (settings: REDIS_URL)."""
+
+    def _delete_if_equal(self, key, value, version=None):
+        # django-redis stores integers as their decimal digits, as Redis' INCR needs them.
+        key = self.client.make_key(key, version=version)
+        client = self.client.get_client(write=True)
+        return client.eval(DELETE_IF_EQUAL, 1, key, str(int(value))) == 1
 
 
 class LocMemCache(ResilientMixin, locmem.LocMemCache):
     """Django's local-memory cache, timed (the embedded default)."""
+
+    def _delete_if_equal(self, key, value, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._lock:
+            if self._has_expired(key) or pickle.loads(self._cache[key]) != value:
+                return False
+            self._delete(key)
+            return True

@@ -7,6 +7,10 @@ while they still have them: an invalidation makes it a miss at once. The TTL (ji
 so that entries written together do not expire together) is only a safety net. When an entry
 expires under load, one request recomputes it while the others are served the previous result;
 when it was invalidated there is no previous result worth serving, so they wait for the one.
+
+A lookup by something a visitor chose (a slug in the URL, `lookup=True`) can be asked for any
+number of things that do not exist: finding nothing (None) stores nothing, and removes the
+generation counters started for it, so that made-up URLs leave no trace in the cache.
 """
 
 import hashlib
@@ -23,6 +27,7 @@ from newsite.cache.tags import (
     Collected,
     collect,
     current_generations,
+    forget_created,
     is_current,
     register,
     request_results,
@@ -62,11 +67,12 @@ class Entry:
         return time.time() < self.fresh_until
 
 
-def cached_query(key, *, tags, compute, timeout=DEFAULT_TIMEOUT):
+def cached_query(key, *, tags, compute, timeout=DEFAULT_TIMEOUT, lookup=False):
     """The result of `compute()`, cached under `key` for as long as `tags` are not invalidated.
 
     Whether the layer is on or off, the tags are registered with the response and with every
     fragment around this call, so that the layers above know what they are built from.
+    `lookup=True`: `key` comes from a visitor, and a result of None leaves nothing behind.
     """
     # Asked again in the same request (a template uses the query in several places): no
     # round trip, but its tags are registered again, with whichever fragment asks this time.
@@ -75,15 +81,15 @@ def cached_query(key, *, tags, compute, timeout=DEFAULT_TIMEOUT):
         value, built_from = memo[key]
         register(built_from.generations, built_from.expires_at)
         return value
-    value, built_from = _cached_query(key, tags, compute, timeout)
+    value, built_from = _cached_query(key, tags, compute, timeout, lookup)
     if memo is not None:
         memo[key] = (value, built_from)
     return value
 
 
-def _cached_query(key, tags, compute, timeout):
+def _cached_query(key, tags, compute, timeout, lookup):
     if not layers.enabled(layers.QUERY):
-        return _compute_and_register(tags, compute)
+        return _compute_and_register(tags, compute, lookup)
 
     entry_key = cache_key("query", key)
     lock_key = f"{entry_key}:lock"
@@ -99,7 +105,7 @@ def _cached_query(key, tags, compute, timeout):
         # With the cache down, add() fails because nothing can be stored: do not wait for a
         # recomputation that nobody is doing.
         waits = not holds_lock and not outage.is_down()
-        if waits and (entry := _wait_for_recomputation(entry_key)):
+        if waits and (entry := _wait_for_recomputation(entry_key, lock_key)):
             return _serve(key, entry, "waited")
     if holds_lock and (entry := _current_and_fresh(cache.get(entry_key))):
         # Another request recomputed it between our first look and our lock.
@@ -107,8 +113,8 @@ def _cached_query(key, tags, compute, timeout):
         return _serve(key, entry, "hit")
     timing.record_lookup("query", key, "miss")
     try:
-        value, built_from = _compute_and_register(tags, compute)
-        if built_from.is_complete:
+        value, built_from = _compute_and_register(tags, compute, lookup)
+        if built_from.is_complete and not (lookup and value is None):
             fresh_for = jittered(timeout)
             cache.set(
                 entry_key,
@@ -121,12 +127,15 @@ def _cached_query(key, tags, compute, timeout):
             cache.delete(lock_key)
 
 
-def _compute_and_register(tags, compute):
+def _compute_and_register(tags, compute, lookup):
     with collect() as built_from:
         # Read the generations first: if the data changes while we compute, the generations
         # move after our read, and what we store is already out of date, as it should be.
-        register(current_generations(tags))
+        created = {}
+        register(current_generations(tags, created=created))
         value = compute()
+        if lookup and value is None:
+            forget_created(created)
     return value, built_from
 
 
@@ -142,11 +151,15 @@ def _current_and_fresh(entry):
     return None
 
 
-def _wait_for_recomputation(entry_key):
-    """Wait for the request holding the lock to store a current entry; None if it does not."""
+def _wait_for_recomputation(entry_key, lock_key):
+    """Wait for the request holding the lock to store a current entry; None if it does not
+    (it released the lock without storing one: a lookup that found nothing, say)."""
     deadline = time.monotonic() + WAIT_FOR_RECOMPUTATION
     while time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL)
-        if entry := _current_and_fresh(cache.get(entry_key)):
+        found = cache.get_many([entry_key, lock_key])
+        if entry := _current_and_fresh(found.get(entry_key)):
             return entry
+        if lock_key not in found:
+            return None
     return None

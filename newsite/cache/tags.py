@@ -8,6 +8,11 @@ one stops matching at once: no key is looked up, enumerated or deleted.
 Tags flow up: while a response is built, every tag registered by a query is also recorded by
 each fragment being rendered around it and by the response itself (`collect`), which the page
 cache stores and the edge receives as a Surrogate-Key header.
+
+A generation counter can always be recreated (see `new_generation`), so every counter carries
+a TTL (NEWSITE_GENERATION_TTL) and none outlives its use: tags named after what visitors type
+(`article:<slug from the URL>`) must not fill the cache. A lookup that finds nothing removes
+the counters it created (`forget_created`), so a made-up URL leaves nothing behind at all.
 """
 
 import logging
@@ -17,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -62,11 +68,13 @@ def read_together(*tags):
     _read_together.update(tags)
 
 
-def current_generations(tags):
+def current_generations(tags, created=None):
     """The current generation of each tag, in one round trip to the cache at most.
 
-    A tag seen for the first time starts at `new_generation()`. While the cache is down, every
-    generation reads as None, which matches nothing stored, so nothing cached is trusted.
+    A tag seen for the first time starts at `new_generation()`, with a TTL; the counters this
+    call started for `tags` are added to the dict `created`, if one is given (see
+    `forget_created`). While the cache is down, every generation reads as None, which matches
+    nothing stored, so nothing cached is trusted.
     """
     known = _known_generations.get()
     first_in_request = known == {}
@@ -79,10 +87,36 @@ def current_generations(tags):
         found = cache.get_many([generation_key(tag) for tag in missing])
         for tag in missing:
             generation = found.get(generation_key(tag))
-            if generation is None and cache.add(generation_key(tag), new_generation(), None):
+            if generation is None and cache.add(
+                generation_key(tag), new_generation(), settings.NEWSITE_GENERATION_TTL
+            ):
                 generation = cache.get(generation_key(tag))
+                if created is not None and generation is not None and tag in tags:
+                    created[tag] = generation
             known[tag] = generation
     return {tag: known[tag] for tag in tags}
+
+
+def forget_created(created):
+    """Remove the generation counters in `created` ({tag: generation}), started by a lookup
+    that then found nothing: nothing was built from them, and made-up keys must not fill the
+    cache.
+
+    Removing a counter can only cause misses, but it could hide an invalidation from the edge
+    check (`changed_since_read`): so a counter is removed only if it still holds the generation
+    that was read (one atomic step), and an edit that moved it meanwhile is left in place. In
+    this request a removed tag then reads as None, like a cache that failed: nothing built
+    from it is stored, and its absence matches the absence the edge check will find.
+    """
+    known = _known_generations.get()
+    for tag, generation in created.items():
+        if not cache.delete_if_equal(generation_key(tag), generation):
+            continue
+        if known is not None:
+            known[tag] = None
+        for collected in _collecting.get():
+            if collected.generations.get(tag) == generation:
+                collected.generations[tag] = None
 
 
 # Invalidations that could not reach the cache: retried as soon as it answers again, before
@@ -111,7 +145,7 @@ def bump(tags):
             try:
                 cache.incr(key)
             except ValueError:  # no counter yet, or it was lost: start one (or join a racer)
-                if not cache.add(key, new_generation(), timeout=None):
+                if not cache.add(key, new_generation(), settings.NEWSITE_GENERATION_TTL):
                     cache.incr(key)
         except CacheUnavailable:
             _missed.update(tags[index:])
