@@ -7,6 +7,7 @@ and no request waits on a dead server more than once per interval. After the int
 call tries again, so caching resumes by itself when Redis is back.
 """
 
+import fnmatch
 import logging
 import pickle
 import threading
@@ -24,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 class CacheUnavailable(Exception):
-    """Raised by incr()/decr(), whose callers must know the counter did not move."""
+    """Raised by the calls whose callers must know they did not happen: incr()/decr() (the
+    counter did not move), delete_pattern()."""
 
 
 class Outage:
@@ -145,6 +147,11 @@ class ResilientMixin:
         did. False also while the cache is down (nothing was deleted)."""
         return self._resilient(self._delete_if_equal, lambda: False, key, value, version=version)
 
+    def delete_pattern(self, pattern, version=None):
+        """Delete every key that matches the glob `pattern`, such as "generation:*"; raises
+        CacheUnavailable if the cache cannot be reached."""
+        return self._resilient(self._delete_pattern, _unavailable, pattern, version=version)
+
 
 def _unavailable():
     raise CacheUnavailable("the cache is down")
@@ -169,6 +176,9 @@ class RedisCache(ResilientMixin, django_redis.cache.RedisCache):
         client = self.client.get_client(write=True)
         return client.eval(DELETE_IF_EQUAL, 1, key, str(int(value))) == 1
 
+    def _delete_pattern(self, pattern, version=None):
+        return self.client.delete_pattern(pattern, version=version)
+
 
 class LocMemCache(ResilientMixin, locmem.LocMemCache):
     """Django's local-memory cache, timed (the embedded default)."""
@@ -180,3 +190,11 @@ class LocMemCache(ResilientMixin, locmem.LocMemCache):
                 return False
             self._delete(key)
             return True
+
+    def _delete_pattern(self, pattern, version=None):
+        pattern = self.make_key(pattern, version=version)
+        with self._lock:
+            matching = [key for key in self._cache if fnmatch.fnmatchcase(key, pattern)]
+            for key in matching:
+                self._delete(key)
+        return len(matching)

@@ -122,10 +122,14 @@ def forget_created(created):
 # Invalidations that could not reach the cache: retried as soon as it answers again, before
 # anything is read from it.
 _missed = set()
+_missed_everything = False
 
 
 @outage.on_recovery
 def retry_missed_invalidations():
+    if _missed_everything:
+        logger.warning("Forgetting every generation, missed while the cache was down.")
+        forget_every_generation()
     if _missed:
         logger.warning("Invalidating %s, missed while the cache was down.", ", ".join(_missed))
         bump([])
@@ -184,15 +188,37 @@ EVERYTHING = "*"
 
 
 def invalidate_everything():
-    """After a bulk load that no signal describes (the seed): empty the cache, tell the edge."""
+    """After a bulk load that no signal describes (the seed): once the transaction commits,
+    forget every generation, and tell the edge.
 
-    def clear():
-        cache.clear()
-        _missed.clear()
+    Never a clear() of the cache: the Redis that holds the generations also holds what is not
+    a copy of anything, such as read counts not yet saved, sessions and rate limits. (The one
+    place where keys are enumerated, a batch at a time: after a bulk load, never per request.)
+    """
+
+    def invalidate():
+        try:
+            forget_every_generation()
+        except CacheUnavailable:
+            logger.warning("Could not forget the generations: the cache is down; will retry.")
         for listener in _invalidation_listeners:
             listener([EVERYTHING])
 
-    transaction.on_commit(clear, robust=True)
+    transaction.on_commit(invalidate, robust=True)
+
+
+def forget_every_generation():
+    """Delete every generation counter: each comes back higher than it was (`new_generation`),
+    so nothing cached before matches again. Raises CacheUnavailable if the cache is down; it is
+    then done again as soon as the cache answers."""
+    global _missed_everything
+    _missed_everything = True  # owed until it has succeeded
+    cache.delete_pattern(generation_key("*"))
+    _missed_everything = False
+    _missed.clear()
+    known = _known_generations.get()
+    if known is not None:
+        known.clear()
 
 
 def invalidate_now(tags):
