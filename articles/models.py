@@ -16,6 +16,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import beacon
+
 
 @lru_cache(maxsize=100_000)
 def url_of(name, *args):
@@ -153,6 +155,12 @@ class Article(models.Model):
             published.day,
             self.slug,
         )
+
+    @property
+    def read_beacon_url(self):
+        """Where the article's page reports a read: signed, so that only articles the site has
+        shown can be counted (articles/beacon.py)."""
+        return url_of("articles:count-read", self.pk, beacon.signature(self.pk))
 
     @classmethod
     def from_db(cls, db, field_names, values):

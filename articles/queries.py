@@ -200,14 +200,33 @@ def latest_headlines():
     )
 
 
+# The largest id a database can hold (a signed 64-bit integer, Django's BigAutoField).
+LARGEST_ID = 2**63 - 1
+
+
+def article_id(member):
+    """The article id a read counter holds, or None if it holds something else."""
+    if not (member.isascii() and member.isdigit()):
+        return None
+    number = int(member)
+    return number if 0 < number <= LARGEST_ID else None
+
+
 def most_read():
-    """[(article, reads), …]: the articles read most today and yesterday."""
-    counts = dict(reads.top(MOST_READ * 2))  # room for some that are no longer live
-    ids = sorted(int(article_id) for article_id in counts)
+    """[(article, reads), …]: the articles read most today and yesterday.
+
+    Whatever the counters hold, only ids a database can look up are asked for (SQLite fails on
+    an id beyond 64 bits), and only live articles are shown.
+    """
+    counts = {}
+    for member, count in reads.top(MOST_READ * 2):  # room for some that are no longer live
+        if (found := article_id(member)) is not None:
+            counts[found] = count
+    ids = sorted(counts)
     live = cached_articles(
         f"articles:{ids}", [cache_tags.HOME], lambda: listed_articles().in_bulk(ids)
     )
-    ranked = [(live.get(int(article_id)), count) for article_id, count in counts.items()]
+    ranked = [(live.get(found), count) for found, count in counts.items()]
     return [(article, count) for article, count in ranked if article is not None][:MOST_READ]
 
 

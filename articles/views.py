@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from articles import queries
+from articles import beacon, queries
 from articles.forms import CommentForm, SearchForm
 from articles.models import Article
 from newsite.cache import tags
@@ -114,9 +114,12 @@ def most_read(request):
 
 # A beacon that pages send after loading (static/js/site.js), so reads are counted even when
 # the page came from a cache. No session, no CSRF token: counting a read changes no content.
+# Its URL is signed (articles/beacon.py): only articles the site has shown are counted.
 @csrf_exempt
 @require_POST
-def count_read(request, article_id):
+def count_read(request, article_id, signature):
+    if not beacon.is_genuine(article_id, signature):
+        raise Http404("No such article.")
     queries.reads.increment(article_id)
     return HttpResponse(status=204)
 
