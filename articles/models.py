@@ -203,3 +203,18 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment by {self.user} on “{self.article}”"
+
+
+class SavedReadBatch(models.Model):
+    """A batch of article reads that `flush_read_counts` has added to Article.read_count.
+
+    It is recorded in the same transaction as the counts, so a batch seen again (the command
+    died before Redis forgot it, or Redis came back from an older snapshot) is never added
+    twice. Kept for a week, then deleted by the command.
+    """
+
+    batch_id = models.CharField(max_length=32, primary_key=True)
+    saved_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"Reads batch {self.batch_id}, saved {self.saved_at:%Y-%m-%d %H:%M}"

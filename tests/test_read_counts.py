@@ -1,17 +1,20 @@
 """Article reads: only pages the site has shown are counted, nothing in the counters can break
-a page, and invalidating everything loses none of those not yet saved."""
+a page, and every read reaches the database exactly once, whatever dies on the way."""
 
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import OperationalError, connection
 from django.utils import timezone
 
+from articles.management.commands import flush_read_counts as flush
 from articles.models import Article
 from articles.queries import reads
 from newsite.cache import tags
@@ -150,3 +153,93 @@ def test_on_the_local_memory_cache_invalidating_everything_rebuilds_the_pages(cl
     Article.objects.filter(pk=article.pk).update(headline="After the bulk load")
     tags.invalidate_everything()
     assert "After the bulk load" in client.get(article.get_absolute_url()).content.decode()
+
+
+# ------------------------------------------------------------------------------
+# flush_read_counts: killed after any step, the next run makes the totals exact
+# ------------------------------------------------------------------------------
+STEPS = ["claim", "read", "save", "forget"]
+
+
+def flush_that_dies_after(step):
+    """Run flush_read_counts' steps in order, and stop dead after `step`."""
+    flush.claim()
+    if step == "claim":
+        return
+    batches = flush.pending_batches()
+    if step == "read":
+        return
+    for batch_id, counts in batches.items():
+        flush.save(batch_id, counts)
+    if step == "save":
+        return
+    for batch_id in batches:
+        flush.forget(batch_id)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_flush_killed_after_any_step_loses_and_repeats_no_read(step):
+    first, second = ArticleFactory(), ArticleFactory()
+    read(first, 3)
+    read(second, 2)
+    flush_that_dies_after(step)
+    read(first)  # reads go on between the runs
+    flush_that_dies_after(step)  # and the next run dies at the same place
+    read(second)
+
+    run_flush()
+
+    assert saved_reads(first, second) == [4, 3]
+    assert reads.batches() == {}, "nothing is left pending"
+    run_flush()
+    assert saved_reads(first, second) == [4, 3]
+
+
+def test_a_database_failure_while_redis_refuses_writes_loses_no_read(settings):
+    """The database fails while saving, and Redis refuses writes at the same moment (out of
+    memory): the counts must still be in Redis, for the next run."""
+    article = ArticleFactory()
+    read(article, 5)
+
+    def fail_with_redis_full(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "articles_article"'):
+            redis().config_set("maxmemory", 1)
+            raise OperationalError("the database went away")
+        return execute(sql, params, many, context)
+
+    try:
+        with (
+            connection.execute_wrapper(fail_with_redis_full),
+            pytest.raises(OperationalError),
+        ):
+            run_flush()
+    finally:
+        redis().config_set("maxmemory", 0)
+    assert saved_reads(article) == [0]
+
+    run_flush()
+    assert saved_reads(article) == [5]
+
+
+def test_two_flushes_saving_the_same_batch_at_once_add_it_once():
+    article = ArticleFactory()
+    read(article, 7)
+    flush.claim()
+    [(batch_id, counts)] = flush.pending_batches().items()
+    start_together = threading.Barrier(2)
+    outcomes = []
+
+    def save():
+        start_together.wait()
+        try:
+            outcomes.append(flush.save(batch_id, counts))
+        finally:
+            connection.close()
+
+    runs = [threading.Thread(target=save) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=30)
+    assert sorted(outcomes) == [False, True]
+    assert saved_reads(article) == [7]

@@ -6,6 +6,11 @@ today's sorted set (for "most read") and +1 in a hash of counts not yet saved; n
 management command moves those into PostgreSQL. Nothing here invalidates a cache: a count
 changing is not the content changing. Without Redis (the embedded default) the counts live in
 the memory of each process, which is enough for a demo.
+
+Moving counts out is built to survive a crash between any two steps: `claim` turns the counts
+not yet saved into a batch with an id of its own, in one atomic step; a batch stays in Redis,
+listed in a set of pending batches, until `forget` removes it, which the command does only
+after the database has committed it (articles/management/commands/flush_read_counts.py).
 """
 
 import threading
@@ -16,11 +21,21 @@ from datetime import timedelta
 import django_redis.cache
 from django.core.cache import caches
 from django.utils import timezone
-from redis.exceptions import ResponseError
 
 from newsite.cache.backend import outage
 
 DAY_SECONDS = 24 * 60 * 60
+
+# The counts not yet saved (KEYS[1]) become a batch (KEYS[2]), listed in the pending batches
+# (KEYS[3]) under its id (ARGV[1]): all or nothing, so that no batch is ever unlisted.
+CLAIM = """
+if redis.call("EXISTS", KEYS[1]) == 0 then
+    return 0
+end
+redis.call("RENAME", KEYS[1], KEYS[2])
+redis.call("SADD", KEYS[3], ARGV[1])
+return 1
+"""
 
 
 class RedisCounter:
@@ -55,25 +70,34 @@ class RedisCounter:
             _, top, _ = pipeline.execute()
         return [(member.decode(), int(score)) for member, score in top]
 
-    def drain(self):
-        """The counts not yet saved, removed from Redis in one atomic step."""
-        redis = self._redis()
-        draining_key = f"{self.name}:draining:{uuid.uuid4().hex}"
-        try:
-            redis.rename(f"{self.name}:unsaved", draining_key)
-        except ResponseError:  # "no such key": nothing was counted since the last drain
-            return {}
-        with redis.pipeline(transaction=True) as pipeline:
-            pipeline.hgetall(draining_key)
-            pipeline.delete(draining_key)
-            counts, _ = pipeline.execute()
-        return {member.decode(): int(count) for member, count in counts.items()}
+    def _batch_key(self, batch_id):
+        return f"{self.name}:batch:{batch_id}"
 
-    def restore(self, counts):
-        """Give back counts that drain() returned but could not be saved."""
+    def claim(self):
+        """Turn the counts not yet saved into a pending batch; its id, or None if none."""
+        batch_id = uuid.uuid4().hex
+        keys = [f"{self.name}:unsaved", self._batch_key(batch_id), f"{self.name}:batches"]
+        claimed = self._redis().eval(CLAIM, len(keys), *keys, batch_id)
+        return batch_id if claimed else None
+
+    def batches(self):
+        """{batch id: {member: count}} for every pending batch, those of a run that died too."""
+        redis = self._redis()
+        batch_ids = sorted(member.decode() for member in redis.smembers(f"{self.name}:batches"))
+        with redis.pipeline(transaction=False) as pipeline:
+            for batch_id in batch_ids:
+                pipeline.hgetall(self._batch_key(batch_id))
+            batches = pipeline.execute()
+        return {
+            batch_id: {member.decode(): int(count) for member, count in counts.items()}
+            for batch_id, counts in zip(batch_ids, batches, strict=True)
+        }
+
+    def forget(self, batch_id):
+        """Remove a pending batch, once its counts are saved elsewhere."""
         with self._redis().pipeline(transaction=True) as pipeline:
-            for member, count in counts.items():
-                pipeline.hincrby(f"{self.name}:unsaved", member, count)
+            pipeline.delete(self._batch_key(batch_id))
+            pipeline.srem(f"{self.name}:batches", batch_id)
             pipeline.execute()
 
 
@@ -85,6 +109,7 @@ class MemoryCounter:
         self._lock = threading.Lock()
         self._by_day = defaultdict(Counter)
         self._unsaved = Counter()
+        self._batches = {}
 
     def increment(self, member):
         with self._lock:
@@ -99,14 +124,21 @@ class MemoryCounter:
                 recent.update(self._by_day.get(today - timedelta(days=back), {}))
         return recent.most_common(limit)
 
-    def drain(self):
+    def claim(self):
         with self._lock:
-            counts, self._unsaved = dict(self._unsaved), Counter()
-        return counts
+            if not self._unsaved:
+                return None
+            batch_id = uuid.uuid4().hex
+            self._batches[batch_id], self._unsaved = dict(self._unsaved), Counter()
+        return batch_id
 
-    def restore(self, counts):
+    def batches(self):
         with self._lock:
-            self._unsaved.update(counts)
+            return {batch_id: dict(counts) for batch_id, counts in self._batches.items()}
+
+    def forget(self, batch_id):
+        with self._lock:
+            self._batches.pop(batch_id, None)
 
 
 class HotCounter:
@@ -142,8 +174,12 @@ class HotCounter:
         """[(member, count), …], most counted first."""
         return self._guarded("top", [], limit)
 
-    def drain(self):
-        return self.store.drain()
+    # Moving counts out (flush_read_counts): failures raise, for the command to report.
+    def claim(self):
+        return self.store.claim()
 
-    def restore(self, counts):
-        self.store.restore(counts)
+    def batches(self):
+        return self.store.batches()
+
+    def forget(self, batch_id):
+        self.store.forget(batch_id)
