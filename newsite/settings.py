@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: turns a sign-in or sign-out the cache could not record into a 503 page.
+    "accounts.sessions.SessionNotEndedMiddleware",
 ]
 
 # The toolbar only in development, and only where it is installed (requirements-dev.txt).
@@ -155,8 +157,11 @@ else:
 # Sessions, authentication and messages
 # ------------------------------------------------------------------------------
 # Sessions are read from the cache and written through to the database: the per-reader
-# fragments, requested on every page view, cost no SQL for the session.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# fragments, requested on every page view, cost no SQL for the session. A session that was
+# ended never comes back from the cache (accounts/sessions.py); a cached copy is kept for
+# NEWSITE_SESSION_CACHE_TTL seconds at most, so it outlives its database row by no longer.
+SESSION_ENGINE = "accounts.sessions"
+NEWSITE_SESSION_CACHE_TTL = int(os.environ.get("NEWSITE_SESSION_CACHE_TTL", "300"))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "articles:home"

@@ -472,6 +472,19 @@ def stop_redis() -> None:
     controlled_redis().stop()
 
 
+@contextlib.contextmanager
+def redis_hanging():
+    """Redis stops answering inside the block but keeps its data, as when it is overloaded or
+    the network drops packets: its process is stopped (SIGSTOP), and continued after."""
+    process = controlled_redis().process
+    assert process is not None
+    process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGCONT)
+
+
 def start_redis() -> None:
     """Start the throwaway Redis again on the same port (Django's settings hold the URL) and
     wait until it answers PING. It starts empty. Does nothing if it is running."""

@@ -5,6 +5,10 @@ stopped, unreachable or too slow) the failure is logged once and, for the next f
 site acts as if the cache were empty without trying it again: pages are built from PostgreSQL,
 and no request waits on a dead server more than once per interval. After the interval the next
 call tries again, so caching resumes by itself when Redis is back.
+
+Skipping is right for what a cache holds, but not for a write that makes something stop
+working, such as ending a signed-out session: `set_or_raise` is tried even while the cache is
+known to be down, and says so when it fails.
 """
 
 import fnmatch
@@ -26,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 class CacheUnavailable(Exception):
     """Raised by the calls whose callers must know they did not happen: incr()/decr() (the
-    counter did not move), delete_pattern()."""
+    counter did not move), set_or_raise(), delete_pattern()."""
 
 
 class Outage:
@@ -141,6 +145,12 @@ class ResilientMixin:
 
     def clear(self):
         return self._call("clear", lambda: None)
+
+    def set_or_raise(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        """set(), for a write that must never be skipped silently: it is tried even while the
+        cache is known to be down, and raises CacheUnavailable if it fails."""
+        real_set = super().set
+        self._timed(real_set, _unavailable, key, value, timeout=timeout, version=version)
 
     def delete_if_equal(self, key, value, version=None):
         """Delete `key` if it still holds the integer `value`, in one atomic step; True if it
