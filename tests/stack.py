@@ -153,7 +153,9 @@ class Gunicorn:
     def answers(self):
         try:
             return requests.get(f"{self.url}/-/alive/", timeout=1).ok
-        except requests.ConnectionError:
+        # gunicorn listens before its workers have booted: on a busy machine the first request
+        # may wait longer than the timeout, which means "not yet", like a refused connection.
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def stop(self):
