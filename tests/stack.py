@@ -151,9 +151,10 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def answers(self):
+        # Refused, or accepted and not answered while the workers boot: not yet.
         try:
             return requests.get(f"{self.url}/-/alive/", timeout=1).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def stop(self):
