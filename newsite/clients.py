@@ -33,6 +33,20 @@ def client_address(request):
         return direct
 
 
+def client_network(request):
+    """What the rate limits and lockouts count by: the client's address, or for IPv6 its /64
+    network, since one subscriber usually holds a whole /64 and could take a new address for
+    every request."""
+    address = client_address(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and not parsed.ipv4_mapped:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return address
+
+
 def show_debug_toolbar(request):
     """The debug toolbar is for the developer at this machine, never for a visitor.
 

@@ -445,7 +445,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NEWSITE_LOGIN_COOL_OFF
 # A wrong password during a lockout does not prolong it: a reader who keeps trying their own
 # password gets in when the cool-off ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "newsite.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "newsite.clients.client_network"
 AXES_LOCKOUT_CALLABLE = "newsite.throttling.login_locked_out"
 # Only failures are kept; a log of every successful sign-in would grow without bound.
 AXES_DISABLE_ACCESS_LOG = True

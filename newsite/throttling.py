@@ -2,8 +2,8 @@
 
 Each limit (settings.RATE_LIMITS) allows COUNT requests per client in a fixed window of
 SECONDS, counted in the cache under a key that names the limit, the window and a hash of the
-client (its address, or the e-mail address a reset is asked for). Only requests that reach
-Django count: a page the edge or the page cache answers costs nothing.
+client (its address or IPv6 /64 network, or the e-mail address a reset is asked for). Only
+requests that reach Django count: a page the edge or the page cache answers costs nothing.
 
 While the cache cannot count (Redis down), each process counts in its own memory instead:
 the pages are still served, as everything is without Redis, and a flood is still refused (a
@@ -28,7 +28,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.shortcuts import render
 
 from newsite.cache.backend import CacheUnavailable
-from newsite.clients import client_address
+from newsite.clients import client_network
 
 # Where this process counts while the shared cache is down.
 counted_here = LocMemCache("newsite-rate-limits", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
@@ -64,7 +64,7 @@ def seconds_to_wait(limit, client):
 
 def check(request, limit, client=None):
     """None if `request` may go on, else the 429 response that refuses it."""
-    wait = seconds_to_wait(limit, client_address(request) if client is None else client)
+    wait = seconds_to_wait(limit, client_network(request) if client is None else client)
     return too_many_requests(request, wait) if wait else None
 
 

@@ -8,7 +8,7 @@ import requests
 from django.test import RequestFactory
 from django.urls import reverse
 
-from newsite.clients import client_address, show_debug_toolbar
+from newsite.clients import client_address, client_network, show_debug_toolbar
 from tests import services
 from tests.factories import ArticleFactory
 
@@ -78,6 +78,22 @@ def test_a_request_that_bypassed_the_proxies_is_known_by_its_connection(settings
     settings.NEWSITE_TRUSTED_PROXIES = 1
     assert client_address(request_from("127.0.0.1")) == "127.0.0.1"
     assert client_address(request_from("127.0.0.1", "not-an-address")) == "127.0.0.1"
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(settings):
+    settings.NEWSITE_TRUSTED_PROXIES = 0
+    assert client_network(request_from("2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::"
+    assert client_network(request_from("2001:db8:1:2:ffff::9")) == "2001:db8:1:2::"
+    assert client_network(request_from("203.0.113.7")) == "203.0.113.7"
+
+
+def test_a_client_rotating_ipv6_addresses_in_its_64_is_still_limited(client, limits):
+    addresses = [f"2001:db8:1:2::{n:x}" for n in range(1, 6)]
+    statuses = [
+        client.get("/search/", {"q": f"query {n}"}, REMOTE_ADDR=address).status_code
+        for n, address in enumerate(addresses)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
 
 
 def test_the_debug_toolbar_is_only_for_a_direct_request_from_this_machine(settings):
