@@ -24,9 +24,13 @@ $(VENV)/installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Development settings for this command only: DEBUG (and with it the debug toolbar and the
+# public development key) is off unless asked for. The demo's staff account gets its known
+# password (editor / editor-demo) here and nowhere else.
+run: export DJANGO_DEBUG = true
 run: $(VENV)/installed
 	$(PYTHON) manage.py migrate --noinput
-	$(PYTHON) manage.py seed --if-empty --articles $(DEMO_ARTICLES)
+	$(PYTHON) manage.py seed --if-empty --demo-passwords --articles $(DEMO_ARTICLES)
 	$(PYTHON) manage.py runserver 127.0.0.1:8000
 
 # The whole stack, production settings over plain http (deploy/stack.py). Ctrl-C stops it.

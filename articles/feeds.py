@@ -1,4 +1,8 @@
-"""RSS and Atom feeds of the latest articles, for the whole site and per section."""
+"""RSS and Atom feeds of the latest articles, for the whole site and per section.
+
+Every link in a feed is absolute at the configured site address (newsite/site.py): Django
+would otherwise prefix the request's Host header, and the cached feed would keep it.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -7,14 +11,22 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from articles import queries
+from newsite.site import absolute_url
 
 
 class LatestArticlesFeed(Feed):
     title = settings.SITE_NAME
     description = "The latest news from The Daily Cache."
+    url_name = "articles:feed-latest"
 
     def link(self):
-        return reverse("articles:home")
+        return absolute_url(reverse("articles:home"))
+
+    def feed_url(self):
+        return absolute_url(reverse(self.url_name))
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
 
     def items(self):
         return queries.latest_feed()
@@ -41,6 +53,7 @@ class LatestArticlesFeed(Feed):
 class LatestArticlesAtomFeed(LatestArticlesFeed):
     feed_type = Atom1Feed
     subtitle = LatestArticlesFeed.description
+    url_name = "articles:feed-latest-atom"
 
 
 class SectionFeed(LatestArticlesFeed):
@@ -57,7 +70,10 @@ class SectionFeed(LatestArticlesFeed):
         return section.description or f"The latest {section.name} news."
 
     def link(self, section):
-        return section.get_absolute_url()
+        return absolute_url(section.get_absolute_url())
+
+    def feed_url(self, section):
+        return absolute_url(reverse("articles:feed-section", args=[section.slug]))
 
     def items(self, section):
         return queries.section_feed(section)

@@ -1,20 +1,49 @@
 """The sitemap: every live article, section, author and topic, split into pages.
 
 Django's sitemap framework runs its own queries, so each sitemap declares the tags of what it
-lists before listing it, and the cached sitemap is invalidated with them.
+lists before listing it, and the cached sitemap is invalidated with them. Every URL in it is at
+the configured site address (newsite/site.py), not at the request's Host header.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Max
 from django.urls import reverse
 
 from articles import cache_tags
 from articles.models import Article, Author, Section, Topic
 from articles.queries import depends_on_live_articles
+from newsite import site
 from newsite.cache import tags
 
 
-class ArticleSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """A sitemap whose URLs are at the configured site address."""
+
+    def get_protocol(self, protocol=None):
+        return site.scheme()
+
+    def get_domain(self, site_object=None):
+        return site.domain()
+
+
+def sitemap_index(request, **kwargs):
+    """Django's sitemap index, pointing at each sitemap at the configured site address.
+
+    Django builds those addresses from the request's Host header; the response is a
+    TemplateResponse, so they are put right before it is rendered.
+    """
+    response = sitemap_views.index(request, **kwargs)
+    for entry in response.context_data["sitemaps"]:
+        address = urlsplit(entry.location)
+        query = f"?{address.query}" if address.query else ""
+        entry.location = site.absolute_url(address.path + query)
+    return response
+
+
+class ArticleSitemap(SiteSitemap):
     changefreq = "daily"
     priority = 0.8
     # The protocol allows 50,000 URLs a file, but rendering that many takes Django's template
@@ -41,7 +70,7 @@ class ArticleSitemap(Sitemap):
         return self.items().aggregate(latest=Max("updated_at"))["latest"]
 
 
-class SectionSitemap(Sitemap):
+class SectionSitemap(SiteSitemap):
     changefreq = "hourly"
     priority = 0.9
 
@@ -50,7 +79,7 @@ class SectionSitemap(Sitemap):
         return Section.objects.all()
 
 
-class AuthorSitemap(Sitemap):
+class AuthorSitemap(SiteSitemap):
     changefreq = "daily"
     priority = 0.4
 
@@ -59,7 +88,7 @@ class AuthorSitemap(Sitemap):
         return Author.objects.order_by("pk")
 
 
-class TopicSitemap(Sitemap):
+class TopicSitemap(SiteSitemap):
     changefreq = "daily"
     priority = 0.4
 
@@ -68,7 +97,7 @@ class TopicSitemap(Sitemap):
         return Topic.objects.order_by("pk")
 
 
-class HomeSitemap(Sitemap):
+class HomeSitemap(SiteSitemap):
     changefreq = "always"
     priority = 1.0
 

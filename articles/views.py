@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,9 +27,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from articles import beacon, queries
 from articles.forms import CommentForm, SearchForm
-from articles.models import Article
+from articles.models import Article, Comment
 from newsite.cache import tags
-from newsite.cache.backend import CacheUnavailable
+from newsite.throttling import throttle
 
 
 @require_safe
@@ -92,6 +93,7 @@ def topic(request, slug):
 
 
 @require_safe
+@throttle("search")
 def search(request):
     form = SearchForm(request.GET)
     context = {"form": form, "page": None}
@@ -117,6 +119,7 @@ def most_read(request):
 # Its URL is signed (articles/beacon.py): only articles the site has shown are counted.
 @csrf_exempt
 @require_POST
+@throttle("read-beacon")
 def count_read(request, article_id, signature):
     if not beacon.is_genuine(article_id, signature):
         raise Http404("No such article.")
@@ -124,21 +127,13 @@ def count_read(request, article_id, signature):
     return HttpResponse(status=204)
 
 
-def comment_rate_exceeded(user):
-    """Count this comment against the reader's allowance; True once it is used up.
-
-    With the cache down the allowance cannot be counted, and comments are let through.
-    """
-    key = f"comment-rate:{user.pk}"
-    cache.add(key, 0, timeout=settings.COMMENT_RATE_WINDOW)
-    try:
-        posted = cache.incr(key)
-    except ValueError:  # the counter expired between add() and incr()
-        cache.set(key, 1, timeout=settings.COMMENT_RATE_WINDOW)
-        posted = 1
-    except CacheUnavailable:
-        return False
-    return posted > settings.COMMENT_RATE_LIMIT
+def comment_allowance_used_up(user):
+    """True if the reader has posted COMMENT_RATE_LIMIT comments in the last COMMENT_RATE_WINDOW
+    seconds: counted in the database, from the comments themselves, so the limit holds whatever
+    the cache does, and there is no counter to lose or expire."""
+    since = timezone.now() - timedelta(seconds=settings.COMMENT_RATE_WINDOW)
+    recent = Comment.objects.filter(user=user, created_at__gte=since)
+    return recent.count() >= settings.COMMENT_RATE_LIMIT
 
 
 @require_POST
@@ -153,17 +148,22 @@ def post_comment(request, article_id):
             {"article": article, "form": form},
             status=400,
         )
-    if comment_rate_exceeded(request.user):
+    with transaction.atomic():
+        # One reader's comments are counted and saved one at a time (the reader's row is
+        # locked), so that two sent at once cannot both take the last place.
+        get_user_model().objects.select_for_update().only("pk").get(pk=request.user.pk)
+        used_up = comment_allowance_used_up(request.user)
+        if not used_up:
+            comment = form.save(commit=False)
+            comment.article = article
+            comment.user = request.user
+            comment.save()
+    if used_up:
         form.add_error(None, "You are commenting faster than we allow. Please try again later.")
-        return render(
-            request,
-            "articles/comment_rejected.html",
-            {"article": article, "form": form},
-            status=429,
-        )
-    comment = form.save(commit=False)
-    comment.article = article
-    comment.user = request.user
-    comment.save()
+        context = {"article": article, "form": form}
+        response = render(request, "articles/comment_rejected.html", context, status=429)
+        # By then at the latest, the oldest comment of the window has left it.
+        response["Retry-After"] = str(settings.COMMENT_RATE_WINDOW)
+        return response
     messages.success(request, "Thank you: your comment is published.")
     return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")

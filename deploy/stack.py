@@ -6,7 +6,8 @@ Varnish answers at http://127.0.0.1:8080/ and passes misses to gunicorn on 127.0
 which uses the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL (by default the local
 servers). The database is created, migrated and seeded if empty; Ctrl-C stops everything this
 started. It runs production settings (DEBUG off) over plain http, for trying things out and
-for the benchmarks; it is not a deployment.
+for the benchmarks; it is not a deployment. The staff account gets a generated password, kept
+in .stack/editor_password and printed at every start.
 """
 
 import os
@@ -16,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,20 +40,34 @@ def say(message):
     print(f"[stack] {message}", flush=True)
 
 
-def environment():
-    """Production settings over plain http on loopback, with the edge in front."""
+def kept_secret(name, length):
+    """A random secret generated on first use and kept in .stack/<name>, readable by us only."""
     STATE.mkdir(exist_ok=True)
-    secret_file = STATE / "secret_key"
-    if not secret_file.exists():
-        secret_file.write_text(secrets.token_urlsafe(50))
+    path = STATE / name
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(length))
+    return path.read_text().strip()
+
+
+def environment():
+    """Production settings over plain http on loopback, with the edge in front.
+
+    Varnish appends the client's address to X-Forwarded-For: one trusted proxy. Server-Timing
+    keeps its detail, which the benchmarks read.
+    """
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsite")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.update(
         DJANGO_DEBUG="false",
         DJANGO_HTTPS="false",
-        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or secret_file.read_text(),
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or kept_secret("secret_key", 50),
         DJANGO_ALLOWED_HOSTS=env.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost"),
+        NEWSITE_SITE_URL=env.get("NEWSITE_SITE_URL") or f"http://127.0.0.1:{EDGE_PORT}",
+        NEWSITE_TRUSTED_PROXIES="1",
+        NEWSITE_SERVER_TIMING=env.get("NEWSITE_SERVER_TIMING") or "detail",
+        NEWSITE_EDITOR_PASSWORD=kept_secret("editor_password", 12),
         DJANGO_STATIC_ROOT=str(STATE / "static"),
         VARNISH_NODES=f"http://127.0.0.1:{EDGE_PORT}",
         GUNICORN_BIND=f"127.0.0.1:{APP_PORT}",
@@ -85,7 +99,13 @@ def manage(env, *arguments):
     subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT, env=env, check=True)
 
 
-def wait_for(url, process, name, seconds=30):
+def wait_for(url, process, name, seconds=60):
+    """Return once `url` answers 200; exit if the process dies or the time runs out.
+
+    A server that is still starting may refuse the connection, or accept it and not answer
+    yet (gunicorn listens before its workers have booted: the read times out), or answer with
+    an error: all of them mean "not yet", never a failure (OSError covers them all).
+    """
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -93,7 +113,7 @@ def wait_for(url, process, name, seconds=30):
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:
             time.sleep(0.2)
     raise SystemExit(f"[stack] {name} did not answer at {url} within {seconds} s.")
 
@@ -132,7 +152,8 @@ def main():
         say(f"The Daily Cache, through Varnish:  http://127.0.0.1:{EDGE_PORT}/")
         say(f"The newsroom (admin):               http://127.0.0.1:{EDGE_PORT}/admin/")
         say(f"gunicorn directly, without the edge: http://127.0.0.1:{APP_PORT}/")
-        say("Demo accounts: editor / editor-demo, alice / alice-demo, bob / bob-demo")
+        say(f"Staff account: editor / {env['NEWSITE_EDITOR_PASSWORD']}  (kept in .stack/)")
+        say("Demo readers: alice / alice-demo, bob / bob-demo")
         say("Ctrl-C stops Varnish and gunicorn.")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(process.poll() is None for process in processes):

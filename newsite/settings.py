@@ -1,13 +1,17 @@
 """Settings for newsite, configured by the environment (12-factor).
 
-With no environment variables set, the site runs on embedded defaults: SQLite, a local-memory
-cache, DEBUG on with the debug toolbar. DATABASE_URL, REDIS_URL and friends switch on the real
-stack; every variable is listed in the README.
+With DJANGO_DEBUG=true and nothing else (what `make run` sets), the site runs on embedded
+defaults: SQLite, a local-memory cache, the debug toolbar. DATABASE_URL, REDIS_URL and friends
+switch on the real stack; every variable is listed in the README. With DEBUG off, the default,
+the site refuses to start without the settings production needs (a secret key, its address).
 """
 
 import os
+import re
+from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -30,20 +34,52 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name, default):
+    """A rate limit such as "30/m" or "10/15m": (requests allowed, in so many seconds)."""
+    value = os.environ.get(name) or default
+    match = re.fullmatch(r"(\d+)/(\d*)([smhd])", value.strip())
+    if match is None or match[2] == "0":
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate; write COUNT/PERIOD, such as 30/m, 10/h or 5/15m."
+        )
+    return int(match[1]), int(match[2] or 1) * RATE_PERIODS[match[3]]
+
+
+def site_url(value):
+    """The site's address as scheme://host[:port], checked."""
+    address = urlsplit(value.strip())
+    has_path = address.path not in ("", "/") or address.query
+    if address.scheme not in ("http", "https") or not address.netloc or has_path:
+        raise ImproperlyConfigured(
+            f"NEWSITE_SITE_URL={value!r} is not a site address; write it as "
+            "https://news.example.com (a scheme and a host, no path)."
+        )
+    return f"{address.scheme}://{address.netloc}"
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # ------------------------------------------------------------------------------
 # Core
 # ------------------------------------------------------------------------------
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for, so that production never depends on remembering a variable: `make run`
+# asks for itself, and so does the test session (tests/services.py).
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# The development key is public, so it is only ever used with DEBUG on.
 if DEBUG:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-only-for-local-development")
 else:
     try:
         SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
     except KeyError:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false.") from None
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false. "
+            "(For development, set DJANGO_DEBUG=true, as `make run` does.)"
+        ) from None
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "localhost,127.0.0.1"
@@ -53,8 +89,19 @@ ROOT_URLCONF = "newsite.urls"
 WSGI_APPLICATION = "newsite.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The site's name and address, used in feeds, the sitemap and emails.
+# The site's name and address, used in feeds, the sitemap, robots.txt and emails. Every absolute
+# URL is built from SITE_URL, never from the request's Host header, which the client writes
+# (and a cache would then keep for everyone). Production must say where the site lives.
 SITE_NAME = "The Daily Cache"
+if os.environ.get("NEWSITE_SITE_URL"):
+    SITE_URL = site_url(os.environ["NEWSITE_SITE_URL"])
+elif DEBUG:
+    SITE_URL = "http://127.0.0.1:8000"
+else:
+    raise ImproperlyConfigured(
+        "Set NEWSITE_SITE_URL (such as https://news.example.com) when DJANGO_DEBUG is false: "
+        "password-reset links, feeds and the sitemap are built from it."
+    )
 
 # ------------------------------------------------------------------------------
 # Applications
@@ -69,6 +116,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "newsite.cache",
     "articles",
     "accounts",
@@ -79,14 +128,21 @@ INSTALLED_APPS = [
 # ------------------------------------------------------------------------------
 # Order matters, outermost first:
 # - Server-Timing wraps everything, so its total is the whole request.
+# - The security headers (CSP, Permissions-Policy) go on every response, page-cache hits and
+#   429s included, so they sit outside everything that may answer early.
 # - WhiteNoise answers static files before anything else runs.
 # - Tags are collected for the whole response; the edge headers are decided from them and
 #   from what the inner middleware did (a session read, a cookie set).
 # - The page cache answers before sessions, CSRF and authentication: a hit skips them all.
 # - Sessions come before authentication (which reads them) and messages (stored in them).
+# - A sign-in or sign-out the cache could not record becomes a 503 page near the view, where
+#   the exception is raised (accounts/sessions.py).
+# - Axes last, as its documentation asks: it turns a sign-in refused by a lockout into the 429.
 MIDDLEWARE = [
     "newsite.cache.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsite.cache.tags.CollectTagsMiddleware",
     "newsite.cache.edge.EdgeHeadersMiddleware",
@@ -97,8 +153,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Innermost: turns a sign-in or sign-out the cache could not record into a 503 page.
     "accounts.sessions.SessionNotEndedMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The toolbar only in development, and only where it is installed (requirements-dev.txt).
@@ -106,7 +162,7 @@ MIDDLEWARE = [
 DEBUG_TOOLBAR = (
     DEBUG
     and find_spec("debug_toolbar") is not None
-    and "PYTEST_VERSION" not in os.environ
+    and not os.environ.get("PYTEST_VERSION")
     and env_bool("DJANGO_DEBUG_TOOLBAR", True)
 )
 if DEBUG_TOOLBAR:
@@ -115,6 +171,9 @@ if DEBUG_TOOLBAR:
     INSTALLED_APPS.append("debug_toolbar")
     MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
     INTERNAL_IPS = ["127.0.0.1", "::1"]
+    # Only for a request from this machine, judged by the client's address behind any proxy:
+    # behind Varnish every request comes from 127.0.0.1 (newsite/clients.py).
+    DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "newsite.clients.show_debug_toolbar"}
     # Our panel lists the tags a page was built from and every cache lookup it made.
     DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "newsite.cache.panel.CacheTagsPanel"]
 
@@ -162,6 +221,11 @@ else:
 # NEWSITE_SESSION_CACHE_TTL seconds at most, so it outlives its database row by no longer.
 SESSION_ENGINE = "accounts.sessions"
 NEWSITE_SESSION_CACHE_TTL = int(os.environ.get("NEWSITE_SESSION_CACHE_TTL", "300"))
+# django-axes first: it refuses a sign-in while the account or the address is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "articles:home"
@@ -260,6 +324,38 @@ SECURE_REDIRECT_EXEMPT = [r"^-/"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): scripts, styles, images and requests from this site
+# only, and never inline. No nonces: a nonce cannot work on a page the edge shares between
+# visitors, so the templates carry no inline script, event handler or style attribute, and
+# static/js/site.js does everything. (django-csp leaves Django's own debug pages alone.)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+# Permissions-Policy (django-permissions-policy): a news site needs none of these powers, so
+# no page of it, nor anything embedded in one, may ask for them.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation",
+        "gyroscope", "hid", "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+    ]
+}  # fmt: skip
+
+# Behind NEWSITE_TRUSTED_PROXIES proxies that each append to X-Forwarded-For (Varnish: 1), the
+# client's address is the entry the outermost one appended (newsite/clients.py). 0: REMOTE_ADDR.
+NEWSITE_TRUSTED_PROXIES = int(os.environ.get("NEWSITE_TRUSTED_PROXIES", "0"))
+
 # ------------------------------------------------------------------------------
 # Logging: everything to stderr, where gunicorn and systemd collect it.
 # ------------------------------------------------------------------------------
@@ -312,11 +408,55 @@ if cache_layers.DJANGO_SITE_CACHE in NEWSITE_CACHE_LAYERS:
 # Seconds the site stops trying a cache that failed, before it tries again.
 NEWSITE_CACHE_RETRY_AFTER = float(os.environ.get("NEWSITE_CACHE_RETRY_AFTER", "5"))
 
+# What Server-Timing tells every client: "detail" (SQL, cache, template and app time, query and
+# cache-call counts, each cache layer's hits and misses: the teaching view, and what the
+# benchmarks read), "total" (only the total, which any client can time for itself) or "off".
+# Detail in development, total in production; `make stack` and the benchmarks ask for detail.
+NEWSITE_SERVER_TIMING = os.environ.get("NEWSITE_SERVER_TIMING") or ("detail" if DEBUG else "total")
+if NEWSITE_SERVER_TIMING not in ("detail", "total", "off"):
+    raise ImproperlyConfigured(
+        f"NEWSITE_SERVER_TIMING={NEWSITE_SERVER_TIMING!r}: use detail, total or off."
+    )
+
 # ------------------------------------------------------------------------------
 # newsite
 # ------------------------------------------------------------------------------
 # Articles per page on section, author, topic and search pages.
 ARTICLES_PER_PAGE = 20
-# Comments a reader may post in COMMENT_RATE_WINDOW seconds.
+# Comments a reader may post in COMMENT_RATE_WINDOW seconds, counted in the database.
 COMMENT_RATE_LIMIT = int(os.environ.get("NEWSITE_COMMENT_RATE_LIMIT", "5"))
 COMMENT_RATE_WINDOW = 600
+
+# ------------------------------------------------------------------------------
+# Rate limits and sign-in lockouts (newsite/throttling.py, django-axes)
+# ------------------------------------------------------------------------------
+# Requests one client address may make, as COUNT/PERIOD (s, m, h, d: 30/m, 10/h, 5/15m); the
+# reset e-mail limit counts per address asked for, whoever asks. Only requests that reach
+# Django count: a search the edge or the page cache answers is free. While the cache cannot
+# count (Redis down), each process counts in its own memory: still limited, never a 500.
+RATE_LIMITS = {
+    "search": env_rate("NEWSITE_RATE_LIMIT_SEARCH", "30/m"),
+    "read-beacon": env_rate("NEWSITE_RATE_LIMIT_READ_BEACON", "60/m"),
+    "sign-up": env_rate("NEWSITE_RATE_LIMIT_SIGN_UP", "10/h"),
+    "password-reset": env_rate("NEWSITE_RATE_LIMIT_PASSWORD_RESET", "10/h"),
+    "password-reset-email": env_rate("NEWSITE_RATE_LIMIT_PASSWORD_RESET_EMAIL", "3/h"),
+}
+
+# Sign-in (the readers' form and the admin's alike): after AXES_FAILURE_LIMIT wrong passwords
+# for one account, or from one address, that account or address is locked out until
+# AXES_COOLOFF_TIME has passed since the last of them, even with the right password. Kept in
+# the database, so lockouts hold while Redis is down. Locking the account is what stops
+# guessing from many addresses; its price is that a stranger can lock a reader out, whose way
+# in is then a password reset, which clears the account's failures and signs them in.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("NEWSITE_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NEWSITE_LOGIN_COOL_OFF_MINUTES", "15")))
+# A wrong password during a lockout does not prolong it: a reader who keeps trying their own
+# password gets in when the cool-off ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "newsite.clients.client_network"
+AXES_LOCKOUT_CALLABLE = "newsite.throttling.login_locked_out"
+# Only failures are kept; a log of every successful sign-in would grow without bound.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import URLResolver, get_resolver, include, path
 
-from articles.sitemaps import sitemaps
+from articles.sitemaps import sitemap_index, sitemaps
 from newsite import views
 
 urlpatterns = [
@@ -24,7 +24,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        sitemap_index,
         {"sitemaps": sitemaps, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),

@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
+from newsite.site import absolute_url
+
 logger = logging.getLogger(__name__)
 
 
@@ -59,7 +61,7 @@ def csrf_cookie(request):
 
 @require_safe
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    sitemap = absolute_url(reverse("sitemap"))
     lines = [
         "User-agent: *",
         "Disallow: /accounts/",

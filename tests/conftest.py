@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from newsite import throttling
 from newsite.cache.backend import outage
 from tests import services
 from tests.factories import (
@@ -28,12 +29,15 @@ from tests.stack import Gunicorn, Varnish, collect_static
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache, whichever backend the settings chose, and with
-    no memory of a cache outage that an earlier test caused on purpose."""
+    no memory of a cache outage that an earlier test caused on purpose (nor of what the rate
+    limits counted in memory meanwhile)."""
     outage.end()
     cache.clear()
+    throttling.counted_here.clear()
     yield
     outage.end()
     cache.clear()
+    throttling.counted_here.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +152,8 @@ def start_edge_stack(django_db_setup, tmp_path_factory):
     see it.
     """
     database = connection.settings_dict
-    # Production settings, without the delayed second ban (see `edge`).
+    # Production settings, without the delayed second ban (see `edge`); behind one proxy that
+    # appends the client to X-Forwarded-For (Varnish), with Server-Timing in detail.
     environment = {
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
@@ -159,6 +164,9 @@ def start_edge_stack(django_db_setup, tmp_path_factory):
         "DJANGO_HTTPS": "false",
         "DJANGO_SECRET_KEY": EDGE_SECRET_KEY,
         "NEWSITE_EDGE_REBAN_AFTER": "0",
+        "NEWSITE_SITE_URL": "http://127.0.0.1",
+        "NEWSITE_TRUSTED_PROXIES": "1",
+        "NEWSITE_SERVER_TIMING": "detail",
     }
     environment["DJANGO_STATIC_ROOT"] = str(tmp_path_factory.mktemp("static"))
     collect_static(environment["DJANGO_STATIC_ROOT"], environment)
@@ -169,7 +177,12 @@ def start_edge_stack(django_db_setup, tmp_path_factory):
         started.append(varnish)
         application = Gunicorn(
             tmp_path_factory.mktemp("gunicorn"),
-            {**environment, "VARNISH_NODES": varnish.url, **extra_environment},
+            {
+                **environment,
+                "VARNISH_NODES": varnish.url,
+                "NEWSITE_SITE_URL": varnish.url,
+                **extra_environment,
+            },
         )
         started.append(application.start())
         varnish.use_backend(application.port)

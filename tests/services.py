@@ -505,6 +505,16 @@ def describe_url(url: str) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
+def development_settings() -> None:
+    """The session runs the development configuration, as `make run` does: DEBUG on at start
+    (the embedded secret key); pytest-django turns DEBUG off while tests run. The site's
+    address is the test client's, so that absolute links lead back to it."""
+    for name, value in {"DJANGO_DEBUG": "true", "NEWSITE_SITE_URL": "http://testserver"}.items():
+        if name not in os.environ:
+            os.environ[name] = value
+            variables_set_here.append(name)
+
+
 def provide_database() -> None:
     service = available["postgres"]
     url = os.environ.get("DATABASE_URL", "")
@@ -624,6 +634,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config):
         global startup_seconds
         started = time.monotonic()
         try:
+            development_settings()
             provide_database()
             provide_cache()
             provide_browser()

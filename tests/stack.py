@@ -151,10 +151,9 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def answers(self):
+        # Refused, or accepted and not answered while the workers boot: not yet.
         try:
             return requests.get(f"{self.url}/-/alive/", timeout=1).ok
-        # gunicorn listens before its workers have booted: on a busy machine the first request
-        # may wait longer than the timeout, which means "not yet", like a refused connection.
         except (requests.ConnectionError, requests.Timeout):
             return False
 

@@ -1,15 +1,20 @@
 """Readers' accounts: sign up, sign in and out, passwords, and saving articles for later."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import SavedArticle
-from tests.factories import DEMO_PASSWORD, ArticleFactory, SavedArticleFactory
+from tests import services
+from tests.factories import DEMO_PASSWORD, ArticleFactory, SavedArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +187,156 @@ def test_a_readers_fragments_run_no_sql_once_warm(alice_client, django_assert_nu
     with django_assert_num_queries(0):
         for url in urls:
             assert alice_client.get(url).status_code == 200
+
+
+# ------------------------------------------------------------------------------
+# Signing in: lockouts per account and per address (django-axes, in the database)
+# ------------------------------------------------------------------------------
+def sign_in(client, username, password, url="/accounts/login/", address="127.0.0.1"):
+    return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def pass_the_cool_off(settings):
+    """As if the cool-off had passed since every failure on record."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME)
+
+
+def test_after_30_wrong_passwords_the_right_one_does_not_work_until_the_cool_off(
+    client, alice, settings
+):
+    for attempt in range(30):
+        # From many addresses: the account's own count locks it.
+        sign_in(client, "alice", f"guess-{attempt}", address=f"203.0.113.{attempt}")
+    response = sign_in(client, "alice", DEMO_PASSWORD, address="198.51.100.1")
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
+    assert "too many wrong passwords for this account" in page
+    assert reverse("accounts:password_reset") in page
+    assert "_auth_user_id" not in client.session
+
+    pass_the_cool_off(settings)
+    assert sign_in(client, "alice", DEMO_PASSWORD, address="198.51.100.1").status_code == 302
+    assert client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_one_address_guessing_many_accounts_is_locked_out(client, alice, bob, settings):
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, f"someone{number}", "guess", address="203.0.113.9")
+    assert sign_in(client, "bob", DEMO_PASSWORD, address="203.0.113.9").status_code == 429
+    assert sign_in(client, "alice", DEMO_PASSWORD, address="198.51.100.1").status_code == 302
+
+
+def test_the_admin_sign_in_is_locked_out_too(client, settings):
+    UserFactory(username="chief", is_staff=True, is_superuser=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, "chief", "guess", url="/admin/login/").status_code == 200
+    assert sign_in(client, "chief", "guess", url="/admin/login/").status_code == 429
+    response = sign_in(client, "chief", DEMO_PASSWORD, url="/admin/login/")
+    assert response.status_code == 429
+    assert client.get("/admin/").status_code == 302, "not signed in"
+
+
+def test_a_completed_password_reset_clears_the_failures_and_signs_the_reader_in(
+    client, alice, settings
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "alice", "guess", address="203.0.113.9")
+    assert sign_in(client, "alice", DEMO_PASSWORD).status_code == 429
+    reader = Client()
+    reader.post(reverse("accounts:password_reset"), {"email": alice.email})
+    link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    form_page = reader.get(urlsplit(link).path, follow=True)
+    response = reader.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "reset-long-password", "new_password2": "reset-long-password"},
+    )
+    assert response.status_code == 302
+    assert reader.session["_auth_user_id"] == str(alice.pk), "signed in by the reset"
+    assert not AccessAttempt.objects.filter(username="alice").exists()
+    assert sign_in(Client(), "alice", "reset-long-password").status_code == 302
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_lockouts_hold_while_redis_is_down(client, alice, settings):
+    services.stop_redis()
+    try:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            sign_in(client, "alice", "guess")
+        assert sign_in(client, "alice", DEMO_PASSWORD).status_code == 429
+    finally:
+        services.start_redis()
+
+
+# ------------------------------------------------------------------------------
+# E-mail addresses and password resets
+# ------------------------------------------------------------------------------
+def test_an_email_address_signs_up_one_account_whatever_its_capitals(client, alice):
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "alice2",
+            "email": alice.email.upper(),
+            "password1": "a-long-new-password",
+            "password2": "a-long-new-password",
+        },
+    )
+    assert response.status_code == 200
+    assert "An account already uses this email address." in response.content.decode()
+    assert not get_user_model().objects.filter(username="alice2").exists()
+
+
+def test_the_database_refuses_a_second_account_with_the_same_address(alice):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="alice2", email=alice.email.title())
+    # Accounts without an address are left out of the index.
+    UserFactory(username="nobody1", email="")
+    UserFactory(username="nobody2", email="")
+
+
+def test_a_reset_request_sends_at_most_one_email(client, alice):
+    """Someone signs up again with alice's address in capitals; a reset for it must still
+    reach one account with one e-mail."""
+    Client().post(
+        reverse("accounts:signup"),
+        {
+            "username": "alice2",
+            "email": alice.email.upper(),
+            "password1": "a-long-new-password",
+            "password2": "a-long-new-password",
+        },
+    )
+    client.post(reverse("accounts:password_reset"), {"email": alice.email})
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [alice.email]
+
+
+def test_reset_links_are_built_from_the_site_address_not_the_host_header(client, alice, settings):
+    settings.ALLOWED_HOSTS = ["news.example.com"]
+    settings.SITE_URL = "https://news.example.com"
+    client.post(
+        reverse("accounts:password_reset"),
+        {"email": alice.email},
+        HTTP_HOST="news.example.com:6666",
+    )
+    link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    assert link.startswith("https://news.example.com/accounts/password/reset/")
+
+
+def test_reset_requests_are_limited_per_address_and_per_email(client, alice, bob, settings):
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "password-reset": (2, 3600),
+        "password-reset-email": (1, 3600),
+    }
+    url = reverse("accounts:password_reset")
+    # Per e-mail address, from any client: a stranger's mailbox is not flooded.
+    assert client.post(url, {"email": alice.email}, REMOTE_ADDR="203.0.113.1").status_code == 302
+    response = client.post(url, {"email": alice.email}, REMOTE_ADDR="203.0.113.2")
+    assert response.status_code == 429
+    assert len(mail.outbox) == 1
+    # Per client, whatever the address asked for.
+    assert client.post(url, {"email": bob.email}, REMOTE_ADDR="203.0.113.1").status_code == 302
+    response = client.post(url, {"email": "carol@example.com"}, REMOTE_ADDR="203.0.113.1")
+    assert response.status_code == 429

@@ -1,10 +1,14 @@
 """Comments: signed-in readers post them, staff hide them, nobody floods or injects them."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Comment
+from tests import services
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +112,33 @@ def test_a_forged_comment_without_a_csrf_token_gets_the_friendly_403_page(alice)
     assert response.status_code == 403
     assert "Please try that again" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_limit_holds_while_redis_is_down(alice_client, settings):
+    """Counted from the comments in PostgreSQL, not in the cache that is gone."""
+    settings.COMMENT_RATE_LIMIT = 2
+    article = ArticleFactory()
+    services.stop_redis()
+    try:
+        statuses = [
+            post_comment(alice_client, article, f"Comment {n}").status_code for n in range(4)
+        ]
+    finally:
+        services.start_redis()
+    assert statuses == [302, 302, 429, 429]
+    assert Comment.objects.count() == 2
+
+
+def test_the_allowance_comes_back_as_comments_age(alice_client, settings):
+    settings.COMMENT_RATE_LIMIT = 1
+    article = ArticleFactory()
+    assert post_comment(alice_client, article, "First").status_code == 302
+    refused = post_comment(alice_client, article, "Second")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == settings.COMMENT_RATE_WINDOW
+    Comment.objects.update(
+        created_at=timezone.now() - timedelta(seconds=settings.COMMENT_RATE_WINDOW)
+    )
+    assert post_comment(alice_client, article, "Second").status_code == 302

@@ -4,6 +4,8 @@ The header splits a request's time into SQL, cache, template rendering and the r
 ("app"), with the number of queries, cache calls, and the hits and misses of each cache layer.
 Browsers show it in their network panel; the benchmarks add it up per component. Template time
 excludes the SQL and cache calls made while rendering, so the parts add up to the total.
+That detail is for development and measuring; production tells clients only the total
+(settings.NEWSITE_SERVER_TIMING), which they can time for themselves anyway.
 """
 
 import time
@@ -12,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connections
 from django.template.backends.django import DjangoTemplates, Template
 
@@ -26,10 +29,12 @@ class Timings:
     lookups: list = field(default_factory=list)
     rendering_depth: int = 0
 
-    def header(self, total_seconds):
+    def header(self, total_seconds, detail=True):
         def milliseconds(seconds):
             return f"{seconds * 1000:.1f}"
 
+        if not detail:
+            return f"total;dur={milliseconds(total_seconds)}"
         sql, cache, template = (self.seconds[name] for name in ("sql", "cache", "template"))
         app = max(total_seconds - sql - cache - template, 0.0)
         metrics = [
@@ -110,7 +115,10 @@ class ServerTimingMiddleware:
                 response = self.get_response(request)
         finally:
             _current.reset(token)
-        response["Server-Timing"] = timings.header(time.perf_counter() - started)
+        shown = settings.NEWSITE_SERVER_TIMING
+        if shown != "off":
+            total_seconds = time.perf_counter() - started
+            response["Server-Timing"] = timings.header(total_seconds, detail=shown == "detail")
         return response
 
 

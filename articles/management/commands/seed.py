@@ -15,8 +15,10 @@ gives the same newspaper; dates are relative to the time of seeding, so the news
 
 import csv
 import io
+import os
 import random
 import re
+import secrets
 import time
 from collections import defaultdict, namedtuple
 from contextlib import contextmanager
@@ -84,12 +86,15 @@ MAX_POPULARITY = 30.0
 COMMENT_DELAY_MEAN = timedelta(hours=6)
 SAVE_DELAY_MEAN = timedelta(days=1)
 
-DEMO_ACCOUNTS = [
-    # username, password, is_staff and is_superuser
-    ("editor", "editor-demo", True),
-    ("alice", "alice-demo", False),
-    ("bob", "bob-demo", False),
-]
+# The staff account: its password is "editor-demo" only with --demo-passwords (`make run`);
+# otherwise NEWSITE_EDITOR_PASSWORD (`make stack` keeps one in .stack/), or a new random one,
+# printed once. A staff account with a password everyone knows must never reach a server.
+STAFF_USERNAME = "editor"
+DEMO_STAFF_PASSWORD = "editor-demo"
+EDITOR_PASSWORD_VARIABLE = "NEWSITE_EDITOR_PASSWORD"
+# The readers' passwords stay known: they can only comment and save articles, and the load
+# test (bench/locustfile.py) signs in as them.
+DEMO_READERS = [("alice", "alice-demo"), ("bob", "bob-demo")]
 READER_PASSWORD = "reader-demo"
 
 SEARCH_INDEX_NAME = "article_search_idx"
@@ -213,8 +218,9 @@ class BulkWriter:
 class Seeder:
     """Loads the demo newspaper into empty tables; Command.handle runs it inside a transaction."""
 
-    def __init__(self, article_count, random_seed, stopwatch, say, show_progress):
+    def __init__(self, article_count, random_seed, stopwatch, say, show_progress, staff_password):
         self.article_count = article_count
+        self.staff_password = staff_password
         self.stopwatch = stopwatch
         # Prints a line for the user (or nothing, with --verbosity 0).
         self.say = say
@@ -247,23 +253,21 @@ class Seeder:
         return self.counts
 
     def create_accounts(self):
-        """The demo accounts, with their known passwords, and the generated readers."""
+        """The staff account, the demo readers with their known passwords, and the generated
+        readers. Every account has an e-mail address of its own (they are unique)."""
         User = get_user_model()
-        for username, password, is_staff in DEMO_ACCOUNTS:
+        set_staff_password(self.staff_password)
+        for username, password in DEMO_READERS:
             User.objects.update_or_create(
                 username=username,
                 defaults={
                     "password": make_password(password),
                     "email": f"{username}@example.com",
                     "first_name": username.title(),
-                    "is_staff": is_staff,
-                    "is_superuser": is_staff,
                 },
             )
         demo_readers = list(
-            User.objects.filter(
-                username__in=[username for username, _, is_staff in DEMO_ACCOUNTS if not is_staff]
-            )
+            User.objects.filter(username__in=[username for username, _ in DEMO_READERS])
         )
         # make_password is slow on purpose (it is the defence against stolen hashes), so every
         # generated reader shares one hash.
@@ -529,6 +533,20 @@ class Seeder:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
+def set_staff_password(password):
+    """Create the staff account, or give it this password."""
+    get_user_model().objects.update_or_create(
+        username=STAFF_USERNAME,
+        defaults={
+            "password": make_password(password),
+            "email": f"{STAFF_USERNAME}@example.com",
+            "first_name": STAFF_USERNAME.title(),
+            "is_staff": True,
+            "is_superuser": True,
+        },
+    )
+
+
 def existing_content():
     """What the newsroom tables already hold, in words ("2,000 articles"), or "" if nothing."""
     articles = Article.objects.count()
@@ -592,19 +610,42 @@ class Command(BaseCommand):
         when_seeded.add_argument(
             "--if-empty",
             action="store_true",
-            help="If the database already has content, say so and exit successfully.",
+            help=(
+                "If the database already has content, say so and exit successfully (after "
+                "setting the staff password, if --demo-passwords or NEWSITE_EDITOR_PASSWORD "
+                "gives one)."
+            ),
+        )
+        parser.add_argument(
+            "--demo-passwords",
+            action="store_true",
+            help=(
+                f"Give the staff account {STAFF_USERNAME!r} the password "
+                f"{DEMO_STAFF_PASSWORD!r}, for a local demo only (make run). Otherwise it gets "
+                f"{EDITOR_PASSWORD_VARIABLE} or a new random password, printed once."
+            ),
         )
 
-    def handle(self, *args, articles, random_seed, flush, if_empty, verbosity, **options):
+    def handle(
+        self, *args, articles, random_seed, flush, if_empty, demo_passwords, verbosity, **options
+    ):
         if articles < 1:
             raise CommandError(f"--articles must be a positive number, not {articles}.")
+        given_password = (
+            DEMO_STAFF_PASSWORD if demo_passwords else os.environ.get(EDITOR_PASSWORD_VARIABLE)
+        )
         if not flush and (existing := existing_content()):
             message = f"The database already has {existing}; nothing to do."
             if if_empty:
+                if given_password:
+                    # So that the password `make run` or `make stack` prints is the one that works.
+                    set_staff_password(given_password)
+                    message = f"The database already has {existing}; the staff password is set."
                 if verbosity:
                     self.stdout.write(message)
                 return
             raise CommandError(f"{message} Use --flush to start over.")
+        staff_password = given_password or secrets.token_urlsafe(12)
 
         started = time.perf_counter()
         stopwatch = Stopwatch()
@@ -624,18 +665,21 @@ class Command(BaseCommand):
                 stopwatch,
                 say=self.stdout.write if verbosity else lambda message: None,
                 show_progress=verbosity > 0,
+                staff_password=staff_password,
             )
             counts = seeder.run()
         # Everything is committed from here on. The seed sent no model signals (see the top of the
         # module), so this is the one place to tell whatever caches the site's content.
         tags.invalidate_everything()
         if verbosity:
-            self.report(counts, seeder.example_reader, time.perf_counter() - started)
+            self.report(
+                counts, seeder.example_reader, staff_password, time.perf_counter() - started
+            )
         if verbosity > 1:
             for phase, seconds in stopwatch.seconds.items():
                 self.stdout.write(f"  {phase}: {seconds:.1f} s")
 
-    def report(self, counts, example_reader, seconds):
+    def report(self, counts, example_reader, staff_password, seconds):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {counts['articles']:,} articles ({counts['lead']:,} lead stories, "
@@ -647,11 +691,10 @@ class Command(BaseCommand):
                 f"in {seconds:.1f} s."
             )
         )
-        accounts = ", ".join(
-            f"{username} / {password}" + (" (admin at /admin/)" if is_staff else "")
-            for username, password, is_staff in DEMO_ACCOUNTS
+        readers = ", ".join(f"{username} / {password}" for username, password in DEMO_READERS)
+        self.stdout.write(
+            f"Demo accounts: {STAFF_USERNAME} / {staff_password} (admin at /admin/), {readers}"
         )
-        self.stdout.write(f"Demo accounts: {accounts}")
         if example_reader:
             self.stdout.write(
                 f"Every generated reader (such as {example_reader}) has the password "
