@@ -151,9 +151,11 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def answers(self):
+        # gunicorn listens before its workers have booted: a connection it accepted but did not
+        # answer yet (a read timeout) is "not yet", like a refused one.
         try:
             return requests.get(f"{self.url}/-/alive/", timeout=1).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def stop(self):

@@ -35,6 +35,25 @@ sub vcl_recv {
         call ban_by_tags;
     }
 
+    # The scheme the visitor used, as the TLS terminator in front reports it, reduced to exactly
+    # "https" or "http" by the rule Django applies (SECURE_PROXY_SSL_HEADER: the first value, and
+    # only "https" means https). It is hashed (vcl_hash): the redirect to https and the absolute
+    # links in feeds and sitemaps depend on it, so an object fetched over one scheme must never
+    # answer the other.
+    if (req.http.X-Forwarded-Proto ~ "^\s*https\s*(,|$)") {
+        set req.http.X-Forwarded-Proto = "https";
+    } else {
+        set req.http.X-Forwarded-Proto = "http";
+    }
+    # gunicorn trusts more headers from us than X-Forwarded-Proto (secure_scheme_headers and
+    # forwarder_headers): from a visitor, they would change the scheme, or even the path Django
+    # routes (PATH_INFO), of a page that is then stored under the URL Varnish saw. Only the
+    # edge may speak for the visitor, so they go.
+    unset req.http.X-Forwarded-Ssl;
+    unset req.http.X-Forwarded-Protocol;
+    unset req.http.SCRIPT_NAME;
+    unset req.http.PATH_INFO;
+
     # While the backend is healthy, serve an expired object at most 10 s while it is fetched
     # again; while it is sick, serve whatever we have, for as long as the object's grace.
     if (std.healthy(req.backend_hint)) {
@@ -93,8 +112,10 @@ sub vcl_recv {
 }
 
 sub vcl_hash {
-    # One copy per variant (see X-Reader above); the built-in VCL then adds the URL and host.
+    # One copy per variant (see X-Reader above) and per scheme (see X-Forwarded-Proto); the
+    # built-in VCL then adds the URL and host.
     hash_data(req.http.X-Reader);
+    hash_data(req.http.X-Forwarded-Proto);
 }
 
 sub ban_by_url {
@@ -178,6 +199,18 @@ sub vcl_backend_response {
 
     # For PURGE by URL (ban_by_url): a ban on an object header, checked in the background.
     set beresp.http.X-Url = bereq.url;
+
+    # Keep only what Django said may be shared: it marks such responses "public" (and the
+    # static files WhiteNoise serves are marked so too). Anything else, such as the redirect
+    # SecurityMiddleware sends before Django's edge headers run, or an error page from
+    # gunicorn itself, would otherwise be stored for the default TTL and served to everyone.
+    # Not storing it for two minutes (hit-for-miss) is what the built-in VCL does with
+    # private responses.
+    if (beresp.http.Cache-Control !~ "(^|,)\s*public\s*(,|$)") {
+        set beresp.ttl = 120s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
 
     # The TTL comes from s-maxage (Django sets it); the built-in VCL that runs next refuses
     # to store anything that sets a cookie or is private, no-store or no-cache.

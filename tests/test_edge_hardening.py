@@ -1,0 +1,96 @@
+"""The edge against hostile visitors and unlucky operators: real Varnish in front of gunicorn.
+
+Nobody can poison a cached page for others, bust the cache with made-up URLs, take a reader's
+page out of a downstream cache, or ban what they like; and what leaves the edge tells the
+caches beyond it the truth.
+"""
+
+import pytest
+import requests
+
+from tests.factories import ArticleFactory
+
+pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing():
+    """Not here: gunicorn checks passwords with the production hashers, so hash them so."""
+
+
+# ------------------------------------------------------------------------------
+# The scheme: what was fetched over http never answers https, and the other way round
+# ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def https_stack(start_edge_stack):
+    """The site as production runs it: HTTPS only, behind a TLS terminator that says so."""
+    return start_edge_stack(DJANGO_HTTPS="true", DJANGO_BEHIND_TLS_PROXY="true")
+
+
+HTTPS = {"X-Forwarded-Proto": "https"}
+
+
+def test_an_https_visitor_never_gets_the_redirect_meant_for_plain_http(
+    https_stack, transactional_db
+):
+    https_stack.edge.ban_everything()
+    article = ArticleFactory()
+    url = f"{https_stack.edge.url}{article.get_absolute_url()}"
+
+    plain = requests.get(url, allow_redirects=False)
+    assert plain.status_code == 301
+    assert plain.headers["Location"].startswith("https://")
+
+    secure = [requests.get(url, headers=HTTPS, allow_redirects=False) for _ in range(2)]
+    assert [response.status_code for response in secure] == [200, 200]
+    assert article.headline in secure[1].text
+    assert secure[1].headers["X-Cache"] == "HIT"
+
+
+def test_a_plain_http_visitor_never_gets_the_page_cached_for_https(https_stack, transactional_db):
+    https_stack.edge.ban_everything()
+    article = ArticleFactory()
+    url = f"{https_stack.edge.url}{article.get_absolute_url()}"
+    requests.get(url, headers=HTTPS)
+    assert requests.get(url, headers=HTTPS).headers["X-Cache"] == "HIT"
+
+    plain = requests.get(url, allow_redirects=False)
+    assert plain.status_code == 301
+    assert plain.headers["Location"] == f"https://{plain.url.split('://')[1]}"
+
+
+def test_feed_links_use_the_scheme_the_reader_came_with(edge):
+    article = ArticleFactory()
+    url = f"{edge.edge.url}/feeds/latest/"
+    site = edge.edge.url.removeprefix("http://")
+    link = f"{site}{article.get_absolute_url()}"
+    over_https = requests.get(url, headers=HTTPS)
+    over_http = requests.get(url)
+    assert f"https://{link}" in over_https.text
+    assert f"http://{site}" not in over_https.text
+    assert f"http://{link}" in over_http.text
+    assert f"https://{site}" not in over_http.text
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # gunicorn would cut this prefix off the path (Django answers that with a 500).
+        lambda article: {"SCRIPT_NAME": article.section.get_absolute_url().rstrip("/")},
+        # gunicorn would call the request https: its https links would be stored for http.
+        lambda article: {"X-Forwarded-Ssl": "on"},
+        lambda article: {"X-Forwarded-Protocol": "ssl"},
+    ],
+    ids=["SCRIPT_NAME", "X-Forwarded-Ssl", "X-Forwarded-Protocol"],
+)
+def test_a_visitor_cannot_speak_for_the_edge_to_gunicorn(edge, header):
+    """gunicorn trusts these headers from the edge; from a visitor they never get through, so
+    the visitor gets, and the edge stores, the page everybody gets."""
+    article = ArticleFactory()
+    url = f"{edge.edge.url}{article.get_absolute_url()}"
+    first = requests.get(url, headers=header(article))
+    stored = requests.get(url)
+    assert (first.status_code, stored.status_code) == (200, 200)
+    assert stored.headers["X-Cache"] == "HIT"
+    for response in (first, stored):
+        assert f'<link rel="canonical" href="{url}">' in response.text
