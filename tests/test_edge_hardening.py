@@ -8,7 +8,8 @@ caches beyond it the truth.
 import pytest
 import requests
 
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, UserFactory
+from tests.test_edge import sign_in
 
 pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
 
@@ -94,3 +95,37 @@ def test_a_visitor_cannot_speak_for_the_edge_to_gunicorn(edge, header):
     assert stored.headers["X-Cache"] == "HIT"
     for response in (first, stored):
         assert f'<link rel="canonical" href="{url}">' in response.text
+
+
+# ------------------------------------------------------------------------------
+# What leaves the edge: no cache beyond it keeps a reader's page, or a page as fresh
+# ------------------------------------------------------------------------------
+def test_a_signed_in_readers_assembled_page_leaves_the_edge_private(edge):
+    article = ArticleFactory()
+    UserFactory(username="alice")
+    alice = sign_in(edge.edge.url, "alice")
+    url = f"{edge.edge.url}{article.get_absolute_url()}"
+    alice.get(url)
+    page = alice.get(url)
+    assert page.headers["X-Cache"] == "HIT", "the shell came from the edge's cache"
+    assert "Hi, <strong>alice</strong>" in page.text
+    assert page.headers["Cache-Control"] == "private, no-store"
+    own_fragment = alice.get(f"{edge.edge.url}/_fragments/personal-bar/")
+    assert own_fragment.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_shared_page_leaves_the_edge_for_caches_that_ask_again_before_each_use(edge):
+    article = ArticleFactory()
+    for path in ["/", article.get_absolute_url(), "/feeds/latest/", "/no-such-section/"]:
+        responses = [requests.get(f"{edge.edge.url}{path}") for _ in range(2)]
+        assert responses[1].headers["X-Cache"] == "HIT", path
+        for response in responses:
+            assert response.headers["Cache-Control"] == "no-cache", path
+
+
+def test_static_files_keep_their_long_browser_lifetime(edge):
+    home = requests.get(edge.edge.url).text
+    stylesheet = home.split('rel="stylesheet" href="')[1].split('"')[0]
+    response = requests.get(f"{edge.edge.url}{stylesheet}")
+    assert response.status_code == 200
+    assert "immutable" in response.headers["Cache-Control"]

@@ -259,4 +259,19 @@ sub vcl_deliver {
     # The tags and the URL were stored on the object for bans; clients have no use for them.
     unset resp.http.Surrogate-Key;
     unset resp.http.X-Url;
+
+    # What the caches beyond this edge (a CDN, a company proxy, the browser) may do with it.
+    # Django's s-maxage was meant for us alone: only this edge hears the bans that make a page
+    # fresh after an edit, so nobody downstream may keep a page as fresh.
+    # - A page assembled for a reader (their name, saved count and messages arrived by ESI),
+    #   or a reader's own fragment: "private, no-store", so no shared cache keeps it and shows
+    #   it to someone else, even though the shell came from our cache.
+    # - A shared page: "no-cache", so a cache may store it but must ask us before every use.
+    # Static files keep WhiteNoise's "public, max-age=…, immutable": their names change
+    # with their content.
+    if (req.http.X-Reader == "session" && (obj.can_esi || req.url ~ "^/_fragments/")) {
+        set resp.http.Cache-Control = "private, no-store";
+    } elsif (resp.http.Cache-Control ~ "s-maxage") {
+        set resp.http.Cache-Control = "no-cache";
+    }
 }
