@@ -252,9 +252,27 @@ sub vcl_backend_error {
 }
 
 # ------------------------------------------------------------------------------------------
+# vcl_synth: answers Varnish makes up itself (bans, refusals, failed includes).
+# ------------------------------------------------------------------------------------------
+sub vcl_synth {
+    # A failed ESI include (vcl_deliver): nothing at all goes into the page around it.
+    if (req.esi_level > 0) {
+        set resp.body = "";
+        return (deliver);
+    }
+}
+
+# ------------------------------------------------------------------------------------------
 # vcl_deliver: the last word before the response leaves.
 # ------------------------------------------------------------------------------------------
 sub vcl_deliver {
+    # An ESI include that did not work (an error from Django, our own "back in a moment" page,
+    # a redirect) would put a whole HTML document inside the page, inside <header> for the
+    # personal bar. It leaves an empty spot instead (see vcl_synth).
+    if (req.esi_level > 0 && (resp.status < 200 || resp.status >= 300)) {
+        return (synth(resp.status));
+    }
+
     set resp.http.X-Cache = req.http.X-Cache;
     # The tags and the URL were stored on the object for bans; clients have no use for them.
     unset resp.http.Surrogate-Key;
