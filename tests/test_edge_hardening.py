@@ -129,3 +129,14 @@ def test_static_files_keep_their_long_browser_lifetime(edge):
     response = requests.get(f"{edge.edge.url}{stylesheet}")
     assert response.status_code == 200
     assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_with_debug_on_the_edge_keeps_no_debug_page(start_edge_stack, transactional_db):
+    stack = start_edge_stack(DJANGO_DEBUG="true")
+    url = f"{stack.edge.url}/no-such-section/"
+    responses = [requests.get(url) for _ in range(2)]
+    for response in responses:
+        assert response.status_code == 404
+        assert "Using the URLconf defined in" in response.text
+        assert response.headers["Cache-Control"] == "private, no-store"
+    assert responses[1].headers["X-Cache"] != "HIT"

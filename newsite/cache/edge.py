@@ -8,7 +8,9 @@ One middleware decides for every response, so views never write caching headers 
 - private (it read a signed-in reader's session, sets a cookie, answers a POST, is an
   error, or was built from data an edit changed meanwhile): `Cache-Control: private, no-store`.
 
-A view that says otherwise itself (never_cache, cache_control) is left alone. After every
+A view that says otherwise itself (never_cache, cache_control) is left alone, except with
+DEBUG on: then every response is private, since debug pages (a technical 404 or 500, a page
+with the debug toolbar in it) show settings, queries and code to whoever receives them. After every
 commit that invalidates tags, the EdgePurger below bans them on each Varnish node.
 """
 
@@ -75,7 +77,9 @@ class EdgeHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "Cache-Control" not in response:
+        if settings.DEBUG:
+            response["Cache-Control"] = "private, no-store"
+        elif "Cache-Control" not in response:
             collected = getattr(request, "cache_tags", None)
             if is_shared(request, response) and not built_during_an_edit(request, response):
                 response["Cache-Control"] = (
