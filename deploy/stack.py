@@ -46,6 +46,9 @@ def environment():
     secret_file = STATE / "secret_key"
     if not secret_file.exists():
         secret_file.write_text(secrets.token_urlsafe(50))
+    purge_secret_file = STATE / "purge_secret"
+    if not purge_secret_file.exists():
+        purge_secret_file.write_text(secrets.token_urlsafe(32))
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsite")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -56,6 +59,8 @@ def environment():
         DJANGO_ALLOWED_HOSTS=env.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost"),
         DJANGO_STATIC_ROOT=str(STATE / "static"),
         VARNISH_NODES=f"http://127.0.0.1:{EDGE_PORT}",
+        NEWSITE_EDGE_PURGE_SECRET=env.get("NEWSITE_EDGE_PURGE_SECRET")
+        or purge_secret_file.read_text(),
         GUNICORN_BIND=f"127.0.0.1:{APP_PORT}",
     )
     return env
@@ -114,7 +119,13 @@ def main():
     varnish_dir = STATE / "varnish"
     varnish_dir.mkdir(exist_ok=True)
     top = varnish_dir / "top.vcl"
-    top.write_text(render(("127.0.0.1", str(APP_PORT)), ["127.0.0.1", "::1"]))
+    top.write_text(
+        render(
+            ("127.0.0.1", str(APP_PORT)),
+            ["127.0.0.1", "::1"],
+            purge_secret=env["NEWSITE_EDGE_PURGE_SECRET"],
+        )
+    )
 
     processes = []
     try:

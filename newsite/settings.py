@@ -286,6 +286,11 @@ NEWSITE_PAGE_TTL = int(os.environ.get("NEWSITE_PAGE_TTL", "600"))
 # embedded default. Each ban has a short timeout and a few attempts, and is sent again after a
 # delay, for pages that were being rendered from the old data when the first one went out.
 VARNISH_NODES = env_list("VARNISH_NODES")
+# Bans carry this secret, and each node refuses one without it (its top file holds the same
+# value: deploy/varnish/render.py reads this variable too). Never commit it.
+NEWSITE_EDGE_PURGE_SECRET = os.environ.get("NEWSITE_EDGE_PURGE_SECRET", "")
+if VARNISH_NODES and not NEWSITE_EDGE_PURGE_SECRET:
+    raise ImproperlyConfigured("Set NEWSITE_EDGE_PURGE_SECRET, the edge's purge secret.")
 NEWSITE_EDGE_PURGE_TIMEOUT = float(os.environ.get("NEWSITE_EDGE_PURGE_TIMEOUT", "0.5"))
 NEWSITE_EDGE_PURGE_ATTEMPTS = int(os.environ.get("NEWSITE_EDGE_PURGE_ATTEMPTS", "4"))
 NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5"))

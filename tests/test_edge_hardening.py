@@ -5,11 +5,14 @@ page out of a downstream cache, or ban what they like; and what leaves the edge 
 caches beyond it the truth.
 """
 
+import http.client
+from urllib.parse import urlsplit
+
 import pytest
 import requests
 
 from tests.factories import ArticleFactory, UserFactory
-from tests.test_edge import sign_in
+from tests.test_edge import post_form, sign_in
 
 pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
 
@@ -140,3 +143,46 @@ def test_with_debug_on_the_edge_keeps_no_debug_page(start_edge_stack, transactio
         assert "Using the URLconf defined in" in response.text
         assert response.headers["Cache-Control"] == "private, no-store"
     assert responses[1].headers["X-Cache"] != "HIT"
+
+
+# ------------------------------------------------------------------------------
+# Purge authority: an allowed address and the secret; and no ban the edge has no use for
+# ------------------------------------------------------------------------------
+def test_a_ban_from_an_allowed_address_without_the_secret_is_refused(edge):
+    """A TLS terminator on the edge's host makes every visitor an allowed address."""
+    article = ArticleFactory()
+    address = urlsplit(edge.edge.url)
+    url = article.get_absolute_url()
+    requests.get(f"{edge.edge.url}{url}")
+    bans_before = edge.edge.counter("MAIN.bans_added")
+    for method, path, headers in [
+        ("BAN", "/", {"X-Ban-Tags": "*"}),
+        ("BAN", "/", {"X-Ban-Tags": "*", "X-Purge-Secret": "a-guess"}),
+        ("PURGE", url, {"X-Purge-Secret": edge.edge.purge_secret[:-1]}),
+    ]:
+        insider = http.client.HTTPConnection(address.hostname, address.port, timeout=5)
+        insider.request(method, path, headers=headers)
+        assert insider.getresponse().status == 403
+        insider.close()
+    assert edge.edge.counter("MAIN.bans_added") == bans_before
+    assert requests.get(f"{edge.edge.url}{url}").headers["X-Cache"] == "HIT"
+
+
+def test_a_readers_own_changes_send_no_ban_to_the_edge(edge):
+    """Signing in and saving an article change only `reader:<id>`, which no edge object
+    carries: nothing to ban. An edit of the article itself still bans at once."""
+    article = ArticleFactory(headline="Before the edit")
+    UserFactory(username="alice")
+    url = f"{edge.edge.url}{article.get_absolute_url()}"
+    bans_before = edge.edge.counter("MAIN.bans_added")
+
+    alice = sign_in(edge.edge.url, "alice")
+    saved = post_form(alice, f"{edge.edge.url}/accounts/saved/{article.pk}/", {})
+    assert "Saved (1)" in saved.text
+    assert edge.edge.counter("MAIN.bans_added") == bans_before
+
+    requests.get(url)
+    article.headline = "After the edit"
+    article.save()
+    assert edge.edge.counter("MAIN.bans_added") == bans_before + 1
+    assert "After the edit" in requests.get(url).text

@@ -6,13 +6,16 @@
 # It expects:
 #   backend default  the Django application servers (gunicorn), with a health probe
 #   acl purgers      the addresses allowed to send BAN and PURGE
+#   sub refuse_without_purge_secret
+#                    answers 403 unless the request carries the purge secret
 #
 # The contract with Django (newsite/cache/edge.py):
 #   - shared pages come with `Cache-Control: public, max-age=0, s-maxage=N` and the tags they
 #     were built from in `Surrogate-Key`; private ones with `private, no-store`;
 #   - pages that contain <esi:include> come with `Surrogate-Control: content="ESI/1.0"`, in
 #     answer to our `Surrogate-Capability: varnish=ESI/1.0` request header;
-#   - after a commit Django sends `BAN` with `X-Ban-Tags: article:42 home …` to every node.
+#   - after a commit Django sends `BAN` with `X-Ban-Tags: article:42 home …` and the secret in
+#     `X-Purge-Secret` to every node.
 #
 vcl 4.1;
 
@@ -23,12 +26,13 @@ import std;
 # vcl_recv: decide, for each request, whether it may be answered from the cache.
 # ------------------------------------------------------------------------------------------
 sub vcl_recv {
-    # Invalidation first, and only from the purgers ACL: a BAN anybody could send would let
-    # them empty the cache at will.
+    # Invalidation first, and only from the purgers ACL with the purge secret: a BAN anybody
+    # could send would let them empty the cache at will, and make every visitor a cold miss.
     if (req.method == "BAN" || req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
         }
+        call refuse_without_purge_secret;
         if (req.method == "PURGE") {
             call ban_by_url;
         }
