@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 # - WhiteNoise answers static files before anything else runs.
 # - Tags are collected for the whole response; the edge headers are decided from them and
 #   from what the inner middleware did (a session read, a cookie set).
+# - A shared page's non-canonical URL (?x=1, ?page=02) is redirected before any cache sees it.
 # - The page cache answers before sessions, CSRF and authentication: a hit skips them all.
 # - Sessions come before authentication (which reads them) and messages (stored in them).
 MIDDLEWARE = [
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsite.cache.tags.CollectTagsMiddleware",
     "newsite.cache.edge.EdgeHeadersMiddleware",
+    "newsite.cache.canonical.CanonicalQueryMiddleware",
     "newsite.cache.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

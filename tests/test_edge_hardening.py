@@ -6,6 +6,8 @@ caches beyond it the truth.
 """
 
 import http.client
+import os
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -186,3 +188,40 @@ def test_a_readers_own_changes_send_no_ban_to_the_edge(edge):
     article.save()
     assert edge.edge.counter("MAIN.bans_added") == bans_before + 1
     assert "After the edit" in requests.get(url).text
+
+
+# ------------------------------------------------------------------------------
+# Made-up query strings: one render, however many
+# ------------------------------------------------------------------------------
+# How many distinct URLs the flood sends: NEWSITE_FLOOD_URLS=2000 for the figure in
+# docs/security.md.
+FLOOD_URLS = int(os.environ.get("NEWSITE_FLOOD_URLS", "200"))
+
+
+def backend_requests_for(path, stack):
+    """Lines in gunicorn's access log for GET `path` (with any query string)."""
+    log = (stack.application.directory / "gunicorn.log").read_text()
+    return len(re.findall(rf'"GET {re.escape(path)}(\?[^ ]*)? HTTP/1\.1"', log))
+
+
+@pytest.mark.parametrize("path", ["/", "/sitemap-articles.xml"])
+def test_a_flood_of_made_up_query_strings_costs_one_render(edge, path):
+    ArticleFactory.create_batch(3)
+    backend_before = edge.edge.counter("MAIN.backend_req")
+    renders_before = backend_requests_for(path, edge)
+    visitor = requests.Session()
+    for number in range(FLOOD_URLS):
+        response = visitor.get(f"{edge.edge.url}{path}?cb={number}")
+        assert response.status_code == 200
+    assert edge.edge.counter("MAIN.backend_req") - backend_before == 1
+    assert backend_requests_for(path, edge) - renders_before == 1
+
+
+def test_a_value_spelt_another_way_is_one_redirect_to_the_canonical_page(edge):
+    section = ArticleFactory().section
+    url = f"{edge.edge.url}{section.get_absolute_url()}"
+    for spelling in ["?page=+1", "?page=01", "?page=1&cb=2", "?cb=3&page=%201"]:
+        response = requests.get(f"{url}{spelling}")
+        assert response.status_code == 200
+        assert response.url == url
+        assert [r.status_code for r in response.history] == [301]

@@ -34,6 +34,7 @@ sub vcl_recv {
         }
         call refuse_without_purge_secret;
         if (req.method == "PURGE") {
+            call keep_only_the_query_parameters_the_page_reads;
             call ban_by_url;
         }
         call ban_by_tags;
@@ -110,9 +111,37 @@ sub vcl_recv {
     }
 
     # Everything else is shared: Django renders it identically for every visitor of the same
-    # variant, so it is looked up, and hashed, without any cookie.
+    # variant, so it is looked up, and hashed, without any cookie, and under the query
+    # parameters it reads alone.
+    call keep_only_the_query_parameters_the_page_reads;
     unset req.http.Cookie;
     return (hash);
+}
+
+sub keep_only_the_query_parameters_the_page_reads {
+    # A shared page reads a few query parameters at most; newsite/cache/canonical.py lists
+    # them (tests/test_vcl.py checks that this list agrees). Anything else in the query string
+    # is dropped before the lookup, and what is left is sorted: /?cb=1 … /?cb=2000 are all
+    # "/", one object and one render, instead of 2,000 renders and 2,000 copies in memory.
+    # Django redirects a value spelt another way (?page=02) to its canonical form, and that
+    # redirect is cached like a page.
+    # Each regsuball below replaces every parameter not named in its (?!…) by its separator.
+    if (req.url ~ "^/search/\?") {
+        set req.url = regsuball(req.url, "([?&])(?!(page|q)=)[^&]*", "\1");
+    } elsif (req.url ~ "^/sitemap-[^/?]+\.xml\?") {
+        set req.url = regsuball(req.url, "([?&])(?!p=)[^&]*", "\1");
+    } elsif (req.url ~ "^/_fragments/(personal-bar/|save-button/[0-9]+/|shared/comment-form/[0-9]+/)\?") {
+        set req.url = regsuball(req.url, "([?&])(?!next=)[^&]*", "\1");
+    } elsif (req.url ~ "^/((authors|topics)/)?[^/?]+/\?") {
+        # Lists: a section front (/world/), an author's or a topic's page.
+        set req.url = regsuball(req.url, "([?&])(?!page=)[^&]*", "\1");
+    } else {
+        # The home page, articles, feeds, the sitemap index, robots.txt, static files: none.
+        set req.url = regsub(req.url, "\?.*$", "");
+    }
+    # std.querysort also drops the empty parameters the regsuball left ("?&q=x&" → "?q=x").
+    set req.url = std.querysort(req.url);
+    set req.url = regsub(req.url, "^([^?]*)\?$", "\1");
 }
 
 sub vcl_hash {
