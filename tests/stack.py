@@ -100,6 +100,10 @@ class Varnish:
         match = re.search(pattern, self.admin("backend.list"), re.MULTILINE)
         return match and match[1]
 
+    def force_backend_health(self, state):
+        """Overrule the probe ("healthy", "sick"), or hand the verdict back to it ("auto")."""
+        self.admin("backend.set_health", f"newsite{self.loaded}.default", state)
+
     def backend_is_healthy(self):
         return self.backend_health() == "healthy"
 

@@ -26,6 +26,13 @@ import std;
 # vcl_recv: decide, for each request, whether it may be answered from the cache.
 # ------------------------------------------------------------------------------------------
 sub vcl_recv {
+    # Headers this VCL sets for itself: never taken from a visitor. X-Stale-If-Error marks the
+    # second attempt at a request whose backend fetch failed (see vcl_synth).
+    if (req.restarts == 0) {
+        unset req.http.X-Stale-If-Error;
+    }
+    unset req.http.X-Cache;
+
     # Invalidation first, and only from the purgers ACL with the purge secret: a BAN anybody
     # could send would let them empty the cache at will, and make every visitor a cold miss.
     if (req.method == "BAN" || req.method == "PURGE") {
@@ -60,8 +67,13 @@ sub vcl_recv {
     unset req.http.PATH_INFO;
 
     # While the backend is healthy, serve an expired object at most 10 s while it is fetched
-    # again; while it is sick, serve whatever we have, for as long as the object's grace.
-    if (std.healthy(req.backend_hint)) {
+    # again; while it is sick (the probe finds the database down), serve whatever we have, for
+    # as long as the object's grace. And when a fetch has just failed, before the probe has
+    # noticed anything, the second attempt takes whatever we have too (stale-if-error). req.grace
+    # survives a restart, so it is set either way.
+    if (req.http.X-Stale-If-Error) {
+        set req.grace = 24h;
+    } elsif (std.healthy(req.backend_hint)) {
         set req.grace = 10s;
     }
 
@@ -210,6 +222,13 @@ sub vcl_backend_response {
     if (beresp.status >= 500 && bereq.is_bgfetch) {
         return (abandon);
     }
+    # A fetch a visitor is waiting for fails (Django's 503 when the database is down): give it
+    # up, so that vcl_synth tries again, taking an older copy if we hold one. Varnish 7.1 does
+    # not read stale-if-error from Cache-Control; this is it. The second attempt, and a pass,
+    # deliver what they get.
+    if (beresp.status >= 500 && !bereq.uncacheable && !bereq.http.X-Stale-If-Error) {
+        return (abandon);
+    }
 
     # Process ESI only where Django asks for it, then remove the marker. This must happen
     # before the built-in VCL runs: it honours "private" and "no-store" only when no
@@ -251,7 +270,8 @@ sub vcl_backend_response {
 
 sub vcl_backend_error {
     # The backend is down or too slow. While refreshing an object in grace: keep the object.
-    if (bereq.is_bgfetch) {
+    # For a visitor's first attempt: let vcl_synth try again with an older copy (see above).
+    if (bereq.is_bgfetch || (!bereq.uncacheable && !bereq.http.X-Stale-If-Error)) {
         return (abandon);
     }
     # Otherwise answer with a page a reader can understand, not Varnish's "Guru Meditation".
@@ -288,6 +308,13 @@ sub vcl_backend_error {
 # vcl_synth: answers Varnish makes up itself (bans, refusals, failed includes).
 # ------------------------------------------------------------------------------------------
 sub vcl_synth {
+    # A miss whose fetch was given up (vcl_backend_response, vcl_backend_error): look again,
+    # this time taking any older copy, however stale (vcl_recv). Without one, the second fetch
+    # delivers Django's 503, or our own "back in a moment" page: both say Retry-After.
+    if (resp.status == 503 && req.http.X-Cache == "MISS" && !req.http.X-Stale-If-Error) {
+        set req.http.X-Stale-If-Error = "yes";
+        return (restart);
+    }
     # A failed ESI include (vcl_deliver): nothing at all goes into the page around it.
     if (req.esi_level > 0) {
         set resp.body = "";

@@ -39,10 +39,12 @@ backend default {{
     .connect_timeout = 1s;
     .first_byte_timeout = 30s;
     .between_bytes_timeout = 10s;
-    # A cheap URL that touches neither the database nor the cache: it says whether the
-    # application servers answer, which is what grace mode needs to know (see newsite.vcl).
+    # Readiness, not mere liveness: /-/health/ answers 503 when the database does not (a
+    # failing cache only degrades it), so that with PostgreSQL down this backend is sick and
+    # the edge serves every page it holds, however old (grace, in newsite.vcl), instead of
+    # asking for pages Django cannot build. /-/alive/ answered 200 all the same.
     .probe = {{
-        .url = "/-/alive/";
+        .url = "/-/health/";
         .interval = {probe_interval};
         .timeout = 1s;
         .window = 3;
