@@ -1,8 +1,8 @@
 #
 # newsite's edge: the logic. Written for the Varnish Debian ships (7.1), built-in vmods only.
 #
-# This file defines no backend and no ACL: a small generated top file does (see top.vcl.in and
-# render.py), then includes this one. So tests and `make stack` point the same logic anywhere.
+# This file defines no backend and no ACL: a small generated top file does (render.py), then
+# includes this one. So tests and `make stack` point the same logic anywhere.
 # It expects:
 #   backend default  the Django application servers (gunicorn), with a health probe
 #   acl purgers      the addresses allowed to send BAN and PURGE
@@ -15,7 +15,10 @@
 #   - pages that contain <esi:include> come with `Surrogate-Control: content="ESI/1.0"`, in
 #     answer to our `Surrogate-Capability: varnish=ESI/1.0` request header;
 #   - after a commit Django sends `BAN` with `X-Ban-Tags: article:42 home …` and the secret in
-#     `X-Purge-Secret` to every node.
+#     `X-Purge-Secret` to every node;
+#   - each shared page reads only the query parameters newsite/cache/canonical.py lists for it;
+#   - the scheme comes in `X-Forwarded-Proto`, which only this edge sets;
+#   - /-/health/ answers 503 when Django cannot serve pages (its database is down).
 #
 vcl 4.1;
 
@@ -57,10 +60,10 @@ sub vcl_recv {
     } else {
         set req.http.X-Forwarded-Proto = "http";
     }
-    # gunicorn trusts more headers from us than X-Forwarded-Proto (secure_scheme_headers and
-    # forwarder_headers): from a visitor, they would change the scheme, or even the path Django
-    # routes (PATH_INFO), of a page that is then stored under the URL Varnish saw. Only the
-    # edge may speak for the visitor, so they go.
+    # gunicorn trusts more headers from us than X-Forwarded-Proto (its secure_scheme_headers,
+    # and its forwarder_headers, SCRIPT_NAME and PATH_INFO by default): from a visitor, they
+    # would change the scheme of a page, or cut a prefix off the path Django routes, and the
+    # result would be stored under the URL Varnish saw. Only the edge speaks for the visitor.
     unset req.http.X-Forwarded-Ssl;
     unset req.http.X-Forwarded-Protocol;
     unset req.http.SCRIPT_NAME;
@@ -69,8 +72,8 @@ sub vcl_recv {
     # While the backend is healthy, serve an expired object at most 10 s while it is fetched
     # again; while it is sick (the probe finds the database down), serve whatever we have, for
     # as long as the object's grace. And when a fetch has just failed, before the probe has
-    # noticed anything, the second attempt takes whatever we have too (stale-if-error). req.grace
-    # survives a restart, so it is set either way.
+    # noticed anything, the second attempt takes whatever we have too (stale-if-error).
+    # req.grace survives a restart, so it is set either way.
     if (req.http.X-Stale-If-Error) {
         set req.grace = 24h;
     } elsif (std.healthy(req.backend_hint)) {
