@@ -13,12 +13,17 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import SavedArticle
+from newsite.cache import edge
 from newsite.cache.includes import has_session
 from newsite.cache.queries import cached_query
 
+READER_TAG_PREFIX = "reader:"
+# Only a reader's own responses are built from it: no edge holds it, so no ban goes out for it.
+edge.never_shared(READER_TAG_PREFIX)
+
 
 def reader_tag(user_id):
-    return f"reader:{user_id}"
+    return f"{READER_TAG_PREFIX}{user_id}"
 
 
 @dataclass(frozen=True)

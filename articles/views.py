@@ -12,7 +12,6 @@ fragment served from the cache never runs its queries and a warm page runs none 
 
 from datetime import timedelta
 from functools import partial
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -98,9 +97,7 @@ def search(request):
     form = SearchForm(request.GET)
     context = {"form": form, "page": None}
     if form.is_valid() and form.cleaned_data["q"]:
-        terms = form.cleaned_data["q"]
-        context["page"] = queries.search_page(request, terms)
-        context["query_prefix"] = urlencode({"q": terms})
+        context["page"] = queries.search_page(request, form.cleaned_data["q"])
     return render(request, "articles/search.html", context)
 
 

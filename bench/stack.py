@@ -24,6 +24,7 @@ CPUS = os.cpu_count() or 1
 LOAD_CPUS = "0"
 SERVER_CPUS = ",".join(str(cpu) for cpu in range(1, CPUS)) or "0"
 SECRET_KEY = "benchmark-only-secret-key-that-is-long-enough-and-random-enough-8fj3"
+PURGE_SECRET = "benchmark-only-purge-secret-long-enough-3kd9"
 
 
 def pinned(command, cpus):
@@ -43,6 +44,7 @@ def base_environment(database, redis_url):
         "DJANGO_DEBUG": "false",
         "DJANGO_HTTPS": "false",
         "DJANGO_SECRET_KEY": SECRET_KEY,
+        "NEWSITE_EDGE_PURGE_SECRET": PURGE_SECRET,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_STATIC_ROOT": str(STATE / "static"),
         "DJANGO_LOG_LEVEL": "WARNING",
@@ -160,7 +162,14 @@ class Servers:
         directory = STATE / name
         directory.mkdir(exist_ok=True)
         top = directory / "top.vcl"
-        top.write_text(render(("127.0.0.1", str(backend_port)), ["127.0.0.1"], extra=extra_vcl))
+        top.write_text(
+            render(
+                ("127.0.0.1", str(backend_port)),
+                ["127.0.0.1"],
+                extra=extra_vcl,
+                purge_secret=PURGE_SECRET,
+            )
+        )
         command = ["varnishd", "-F", "-j", "none", "-n", str(directory)]
         command += ["-a", f"127.0.0.1:{port}", "-f", str(top), "-s", "malloc,512m"]
         process = self._start(name, command)

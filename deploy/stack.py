@@ -70,6 +70,8 @@ def environment():
         NEWSITE_EDITOR_PASSWORD=kept_secret("editor_password", 12),
         DJANGO_STATIC_ROOT=str(STATE / "static"),
         VARNISH_NODES=f"http://127.0.0.1:{EDGE_PORT}",
+        NEWSITE_EDGE_PURGE_SECRET=env.get("NEWSITE_EDGE_PURGE_SECRET")
+        or kept_secret("purge_secret", 32),
         GUNICORN_BIND=f"127.0.0.1:{APP_PORT}",
     )
     return env
@@ -134,7 +136,13 @@ def main():
     varnish_dir = STATE / "varnish"
     varnish_dir.mkdir(exist_ok=True)
     top = varnish_dir / "top.vcl"
-    top.write_text(render(("127.0.0.1", str(APP_PORT)), ["127.0.0.1", "::1"]))
+    top.write_text(
+        render(
+            ("127.0.0.1", str(APP_PORT)),
+            ["127.0.0.1", "::1"],
+            purge_secret=env["NEWSITE_EDGE_PURGE_SECRET"],
+        )
+    )
 
     processes = []
     try:

@@ -5,6 +5,8 @@ from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.utils.functional import cached_property
 
+from newsite.cache import canonical
+
 # Lists page through their newest MAX_PAGES pages. Counting a million rows to number pages
 # nobody reads would make a big section cost more than a small one; the sitemap still lists
 # every article.
@@ -33,6 +35,19 @@ def paginate(request, items, per_page=None, count=None):
     if count is not None:
         paginator.count = count
     try:
-        return paginator.page(request.GET.get("page") or 1)
+        page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage:
         raise Http404("No such page.") from None
+    if page.has_previous():
+        page.previous_url = page_url(request, page.previous_page_number())
+    if page.has_next():
+        page.next_url = page_url(request, page.next_page_number())
+    return page
+
+
+def page_url(request, number):
+    """The URL of page `number` of this list, in canonical form (newsite/cache/canonical.py):
+    the other parameters kept, sorted, and no ?page=1, so following it costs no redirect."""
+    query = request.GET.copy()
+    query["page"] = "" if number == 1 else str(number)
+    return canonical.url_with_query(request.path, canonical.query_string(query.items()))

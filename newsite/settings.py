@@ -133,6 +133,7 @@ INSTALLED_APPS = [
 # - WhiteNoise answers static files before anything else runs.
 # - Tags are collected for the whole response; the edge headers are decided from them and
 #   from what the inner middleware did (a session read, a cookie set).
+# - A shared page's non-canonical URL (?x=1, ?page=02) is redirected before any cache sees it.
 # - The page cache answers before sessions, CSRF and authentication: a hit skips them all.
 # - Sessions come before authentication (which reads them) and messages (stored in them).
 # - A sign-in or sign-out the cache could not record becomes a 503 page near the view, where
@@ -146,6 +147,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsite.cache.tags.CollectTagsMiddleware",
     "newsite.cache.edge.EdgeHeadersMiddleware",
+    "newsite.cache.canonical.CanonicalQueryMiddleware",
     "newsite.cache.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -391,6 +393,11 @@ NEWSITE_GENERATION_TTL = int(os.environ.get("NEWSITE_GENERATION_TTL", str(24 * 6
 # embedded default. Each ban has a short timeout and a few attempts, and is sent again after a
 # delay, for pages that were being rendered from the old data when the first one went out.
 VARNISH_NODES = env_list("VARNISH_NODES")
+# Bans carry this secret, and each node refuses one without it (its top file holds the same
+# value: deploy/varnish/render.py reads this variable too). Never commit it.
+NEWSITE_EDGE_PURGE_SECRET = os.environ.get("NEWSITE_EDGE_PURGE_SECRET", "")
+if VARNISH_NODES and not NEWSITE_EDGE_PURGE_SECRET:
+    raise ImproperlyConfigured("Set NEWSITE_EDGE_PURGE_SECRET, the edge's purge secret.")
 NEWSITE_EDGE_PURGE_TIMEOUT = float(os.environ.get("NEWSITE_EDGE_PURGE_TIMEOUT", "0.5"))
 NEWSITE_EDGE_PURGE_ATTEMPTS = int(os.environ.get("NEWSITE_EDGE_PURGE_ATTEMPTS", "4"))
 NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5"))

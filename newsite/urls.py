@@ -14,6 +14,9 @@ from django.urls import URLResolver, get_resolver, include, path
 from articles.sitemaps import sitemap_index, sitemaps
 from newsite import views
 
+# A database that does not answer gets a 503 with Retry-After, not the 500 page of a bug.
+handler500 = views.server_error
+
 urlpatterns = [
     path("-/alive/", views.alive, name="alive"),
     path("-/health/", views.health, name="health"),

@@ -1,11 +1,15 @@
-"""Site-wide endpoints that belong to no app: health checks, the CSRF cookie, robots.txt."""
+"""Site-wide endpoints that belong to no app: health checks, the CSRF cookie, robots.txt, and
+the error page for a database that does not answer."""
 
 import logging
+import sys
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
@@ -13,6 +17,10 @@ from django.views.decorators.http import require_safe
 from newsite.site import absolute_url
 
 logger = logging.getLogger(__name__)
+
+# Seconds after which a reader may try again when the database is down: the same as the edge's
+# own "back in a moment" page (deploy/varnish/newsite.vcl).
+RETRY_AFTER_SECONDS = 30
 
 
 @never_cache
@@ -36,7 +44,13 @@ def _cache_answers():
 @never_cache
 @require_safe
 def health(request):
-    """Readiness: the database and the cache both answer; 503 names the part that does not."""
+    """Readiness, which the edge probes: can this server serve pages?
+
+    It can as long as the database answers: 200, "ok", or "degraded" when only the cache is
+    failing (pages are then built from the database, slower). Without the database it cannot:
+    503 "failing", and the edge serves what it holds (grace) instead of asking. Either way the
+    answer names the part that fails.
+    """
     checks = {"database": _database_answers, "cache": _cache_answers}
     results = {}
     for part, check in checks.items():
@@ -45,10 +59,29 @@ def health(request):
         except Exception:
             logger.exception("Health check: the %s is failing", part)
             results[part] = "failing"
-    healthy = all(result == "ok" for result in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "failing", **results}, status=200 if healthy else 503
-    )
+    if results["database"] != "ok":
+        status = "failing"
+    elif results["cache"] != "ok":
+        status = "degraded"
+    else:
+        status = "ok"
+    return JsonResponse({"status": status, **results}, status=503 if status == "failing" else 200)
+
+
+def server_error(request):
+    """The 500 page; or, when the database does not answer, a 503 that says when to come back.
+
+    An unreachable database is an outage, not a bug: the reader gets "back in a moment" with
+    Retry-After, and the edge serves its older copy of the page instead, if it has one (its
+    stale-if-error in deploy/varnish/newsite.vcl). Like the 500 page, it is rendered without
+    the database and never cached.
+    """
+    if not isinstance(sys.exception(), OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @never_cache

@@ -181,6 +181,7 @@ def start_edge_stack(django_db_setup, tmp_path_factory):
                 **environment,
                 "VARNISH_NODES": varnish.url,
                 "NEWSITE_SITE_URL": varnish.url,
+                "NEWSITE_EDGE_PURGE_SECRET": varnish.purge_secret,
                 **extra_environment,
             },
         )
@@ -207,5 +208,6 @@ def edge(edge_stack, transactional_db, settings):
     """
     edge_stack.edge.ban_everything()
     settings.VARNISH_NODES = [edge_stack.edge.url]
+    settings.NEWSITE_EDGE_PURGE_SECRET = edge_stack.edge.purge_secret
     settings.NEWSITE_EDGE_REBAN_AFTER = 0
     return edge_stack

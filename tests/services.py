@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import ctypes
 import glob
+import importlib.util
 import os
 import pwd
 import re
@@ -101,11 +102,12 @@ class ThrowawayServer:
                 **account_arguments(self.account),
             )
 
-    def stop(self) -> None:
+    def stop(self, stop_signal: signal.Signals | None = None) -> None:
+        """Stop the server with its own stop signal, or another (SIGQUIT crashes PostgreSQL)."""
         if not self.running:
             return
         assert self.process is not None
-        self.process.send_signal(self.stop_signal)
+        self.process.send_signal(stop_signal or self.stop_signal)
         try:
             self.process.wait(SHUTDOWN_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -336,13 +338,21 @@ def initialise_cluster(binaries: Path, data: Path, account: pwd.struct_passwd | 
     )
 
 
-def start_postgres() -> str:
-    """Start a throwaway cluster and return its DATABASE_URL."""
-    global postgres_server
-    try:
-        import psycopg2
-    except ImportError:
-        raise ServiceUnavailable("psycopg2 not installed: pip install psycopg2-binary") from None
+def postgres_answers(server: ThrowawayServer) -> bool:
+    """Whether the PostgreSQL answering on the server's port serves this server's cluster."""
+    answering = postgres_data_directory(server.port)
+    data = server.directory / "data"
+    return answering is not None and os.path.realpath(answering) == os.path.realpath(data)
+
+
+def start_postgres_cluster(durable: bool = False) -> ThrowawayServer:
+    """Create a throwaway cluster and start it on a free port (stop it with .stop()).
+
+    `durable` keeps synchronous commits, as in production, for a test that crashes the server
+    and counts what survived; otherwise durability is switched off, for speed.
+    """
+    if importlib.util.find_spec("psycopg2") is None:
+        raise ServiceUnavailable("psycopg2 not installed: pip install psycopg2-binary")
     binaries = find_postgres_binaries()
     if binaries is None:
         raise ServiceUnavailable(f"PostgreSQL not found: {POSTGRES_INSTALL_HINT}")
@@ -364,9 +374,10 @@ def start_postgres() -> str:
             "listen_addresses": "127.0.0.1",
             # Inside the temporary directory: never collides with the system server's socket.
             "unix_socket_directories": str(sockets),
-            # Durability is pointless for a database dropped at the end of the session.
+            # Durability is pointless for a database dropped at the end of the session; fsync
+            # only matters if the machine itself crashes, which no test does.
             "fsync": "off",
-            "synchronous_commit": "off",
+            "synchronous_commit": "on" if durable else "off",
             "full_page_writes": "off",
         }
         command = [str(binaries / "postgres"), "-D", str(data), "-p", str(port)]
@@ -383,22 +394,55 @@ def start_postgres() -> str:
             account=account,
         )
 
-    def is_this_cluster(server: ThrowawayServer) -> bool:
-        answering = postgres_data_directory(server.port)
-        return answering is not None and os.path.realpath(answering) == os.path.realpath(data)
+    return start_on_a_free_port(build_server, postgres_answers)
 
-    postgres_server = start_on_a_free_port(build_server, is_this_cluster)
-    port = postgres_server.port
-    connection = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
+
+def create_database(server: ThrowawayServer, name: str) -> str:
+    """CREATE DATABASE `name` on the server; returns its DATABASE_URL."""
+    import psycopg2
+
+    connection = psycopg2.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname="postgres"
+    )
     try:
         connection.autocommit = True  # CREATE DATABASE cannot run in a transaction.
         with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {DATABASE_NAME}")
-        major_version = connection.server_version // 10000
+            cursor.execute(f"CREATE DATABASE {name}")
     finally:
         connection.close()
-    available["postgres"].description = f"PostgreSQL {major_version} throwaway on 127.0.0.1:{port}"
-    return f"postgres://postgres@127.0.0.1:{port}/{DATABASE_NAME}"
+    return f"postgres://postgres@127.0.0.1:{server.port}/{name}"
+
+
+def restart_postgres(server: ThrowawayServer) -> None:
+    """Start a stopped throwaway PostgreSQL again, on its port, and wait until it serves."""
+    if server.running:
+        return
+    server.launch()
+    wait_until_ready(server, postgres_answers)
+
+
+def start_postgres() -> str:
+    """Start this session's throwaway cluster and return its DATABASE_URL."""
+    global postgres_server
+    postgres_server = start_postgres_cluster()
+    url = create_database(postgres_server, DATABASE_NAME)
+    available["postgres"].description = (
+        f"PostgreSQL {postgres_major_version(postgres_server)} throwaway on "
+        f"127.0.0.1:{postgres_server.port}"
+    )
+    return url
+
+
+def postgres_major_version(server: ThrowawayServer) -> int:
+    import psycopg2
+
+    connection = psycopg2.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname="postgres"
+    )
+    try:
+        return connection.server_version // 10000
+    finally:
+        connection.close()
 
 
 # ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ then Varnish loads the real top VCL, pointing at gunicorn.
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -43,11 +44,13 @@ class Varnish:
     url: str = ""
     binaries: tuple = field(default_factory=varnish_binaries)
     loaded: int = 0
+    # What BAN and PURGE must carry (X-Purge-Secret); Django's settings need the same one.
+    purge_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def start(self):
         varnishd, _, _ = self.binaries
         top = self.directory / "placeholder.vcl"
-        top.write_text(render(("127.0.0.1", "9"), ["127.0.0.1"]))
+        top.write_text(render(("127.0.0.1", "9"), ["127.0.0.1"], purge_secret=self.purge_secret))
         log = self.directory / "varnishd.log"
         with log.open("wb") as output:
             # -j none: no privilege-separation jail (it would need the varnish users).
@@ -79,7 +82,14 @@ class Varnish:
         """Point the edge at the application on 127.0.0.1:port (a new VCL, loaded live)."""
         self.loaded += 1
         top = self.directory / f"top{self.loaded}.vcl"
-        top.write_text(render(("127.0.0.1", str(port)), ["127.0.0.1"], probe_interval))
+        top.write_text(
+            render(
+                ("127.0.0.1", str(port)),
+                ["127.0.0.1"],
+                probe_interval,
+                purge_secret=self.purge_secret,
+            )
+        )
         self.admin("vcl.load", f"newsite{self.loaded}", str(top))
         self.admin("vcl.use", f"newsite{self.loaded}")
         wait_until(self.backend_is_healthy, "Varnish's probe of the backend")
@@ -89,6 +99,10 @@ class Varnish:
         pattern = rf"^newsite{self.loaded}\.default\s.*\b(healthy|sick)\b"
         match = re.search(pattern, self.admin("backend.list"), re.MULTILINE)
         return match and match[1]
+
+    def force_backend_health(self, state):
+        """Overrule the probe ("healthy", "sick"), or hand the verdict back to it ("auto")."""
+        self.admin("backend.set_health", f"newsite{self.loaded}.default", state)
 
     def backend_is_healthy(self):
         return self.backend_health() == "healthy"
@@ -151,7 +165,8 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def answers(self):
-        # Refused, or accepted and not answered while the workers boot: not yet.
+        # gunicorn listens before its workers have booted: a connection it accepted but did not
+        # answer yet (a read timeout) is "not yet", like a refused one.
         try:
             return requests.get(f"{self.url}/-/alive/", timeout=1).ok
         except (requests.ConnectionError, requests.Timeout):

@@ -340,6 +340,7 @@ def gated_edge(transactional_db, tmp_path, settings):
     varnish = Varnish(tmp_path).start()
     varnish.use_backend(django.port)
     settings.VARNISH_NODES = [varnish.url]
+    settings.NEWSITE_EDGE_PURGE_SECRET = varnish.purge_secret
     settings.NEWSITE_EDGE_REBAN_AFTER = 1
     yield varnish, django
     varnish.stop()

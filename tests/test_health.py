@@ -1,8 +1,13 @@
-"""Health endpoints for load balancers: /-/alive/ touches nothing, /-/health/ checks the parts."""
+"""Health endpoints for load balancers: /-/alive/ touches nothing, /-/health/ checks the parts;
+and what a reader gets while the database does not answer."""
 
 import socket
 
 import pytest
+from django.db import connection
+from django.test import Client
+
+from articles import queries
 
 
 def closed_port():
@@ -27,7 +32,8 @@ def test_health_reports_the_database_and_the_cache(client):
 
 
 @pytest.mark.django_db
-def test_health_names_the_failing_part_with_a_503(client, settings):
+def test_without_the_cache_the_site_is_degraded_but_serves(client, settings):
+    """Pages are then built from the database: the edge must keep asking for them."""
     settings.CACHES = {
         "default": {
             "BACKEND": "newsite.cache.backend.RedisCache",
@@ -36,5 +42,48 @@ def test_health_names_the_failing_part_with_a_503(client, settings):
         }
     }
     response = client.get("/-/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "cache": "failing"}
+
+
+@pytest.fixture
+def unreachable_database(transactional_db):
+    """The database connection pointed at a port nobody listens on, as when PostgreSQL is down."""
+    database = connection.settings_dict
+    address = database["HOST"], database["PORT"]
+    connection.close()
+    database["HOST"], database["PORT"] = "127.0.0.1", closed_port()
+    yield
+    connection.close()
+    database["HOST"], database["PORT"] = address
+
+
+@pytest.mark.postgres
+def test_without_the_database_health_names_it_with_a_503(unreachable_database, client):
+    response = client.get("/-/health/")
     assert response.status_code == 503
-    assert response.json() == {"status": "failing", "database": "ok", "cache": "failing"}
+    assert response.json() == {"status": "failing", "database": "failing", "cache": "ok"}
+
+
+@pytest.mark.postgres
+def test_without_the_database_a_page_gets_back_in_a_moment_with_retry_after(
+    unreachable_database,
+):
+    response = Client(raise_request_exception=False).get("/world/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response["Cache-Control"] == "private, no-store"
+    assert "We are back in a moment" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bug_still_gets_the_500_page(monkeypatch):
+    """Only an unreachable database is an outage; anything else is a 500, as before."""
+
+    def broken():
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(queries, "lead_story", broken)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()

@@ -1,18 +1,24 @@
 #
 # newsite's edge: the logic. Written for the Varnish Debian ships (7.1), built-in vmods only.
 #
-# This file defines no backend and no ACL: a small generated top file does (see top.vcl.in and
-# render.py), then includes this one. So tests and `make stack` point the same logic anywhere.
+# This file defines no backend and no ACL: a small generated top file does (render.py), then
+# includes this one. So tests and `make stack` point the same logic anywhere.
 # It expects:
 #   backend default  the Django application servers (gunicorn), with a health probe
 #   acl purgers      the addresses allowed to send BAN and PURGE
+#   sub refuse_without_purge_secret
+#                    answers 403 unless the request carries the purge secret
 #
 # The contract with Django (newsite/cache/edge.py):
 #   - shared pages come with `Cache-Control: public, max-age=0, s-maxage=N` and the tags they
 #     were built from in `Surrogate-Key`; private ones with `private, no-store`;
 #   - pages that contain <esi:include> come with `Surrogate-Control: content="ESI/1.0"`, in
 #     answer to our `Surrogate-Capability: varnish=ESI/1.0` request header;
-#   - after a commit Django sends `BAN` with `X-Ban-Tags: article:42 home …` to every node.
+#   - after a commit Django sends `BAN` with `X-Ban-Tags: article:42 home …` and the secret in
+#     `X-Purge-Secret` to every node;
+#   - each shared page reads only the query parameters newsite/cache/canonical.py lists for it;
+#   - the scheme comes in `X-Forwarded-Proto`, which only this edge sets;
+#   - /-/health/ answers 503 when Django cannot serve pages (its database is down).
 #
 vcl 4.1;
 
@@ -23,21 +29,54 @@ import std;
 # vcl_recv: decide, for each request, whether it may be answered from the cache.
 # ------------------------------------------------------------------------------------------
 sub vcl_recv {
-    # Invalidation first, and only from the purgers ACL: a BAN anybody could send would let
-    # them empty the cache at will.
+    # Headers this VCL sets for itself: never taken from a visitor. X-Stale-If-Error marks the
+    # second attempt at a request whose backend fetch failed (see vcl_synth).
+    if (req.restarts == 0) {
+        unset req.http.X-Stale-If-Error;
+    }
+    unset req.http.X-Cache;
+
+    # Invalidation first, and only from the purgers ACL with the purge secret: a BAN anybody
+    # could send would let them empty the cache at will, and make every visitor a cold miss.
     if (req.method == "BAN" || req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
         }
+        call refuse_without_purge_secret;
         if (req.method == "PURGE") {
+            call keep_only_the_query_parameters_the_page_reads;
             call ban_by_url;
         }
         call ban_by_tags;
     }
 
+    # The scheme the visitor used, as the TLS terminator in front reports it, reduced to exactly
+    # "https" or "http" by the rule Django applies (SECURE_PROXY_SSL_HEADER: the first value, and
+    # only "https" means https). It is hashed (vcl_hash): the redirect to https and the absolute
+    # links in feeds and sitemaps depend on it, so an object fetched over one scheme must never
+    # answer the other.
+    if (req.http.X-Forwarded-Proto ~ "^\s*https\s*(,|$)") {
+        set req.http.X-Forwarded-Proto = "https";
+    } else {
+        set req.http.X-Forwarded-Proto = "http";
+    }
+    # gunicorn trusts more headers from us than X-Forwarded-Proto (its secure_scheme_headers,
+    # and its forwarder_headers, SCRIPT_NAME and PATH_INFO by default): from a visitor, they
+    # would change the scheme of a page, or cut a prefix off the path Django routes, and the
+    # result would be stored under the URL Varnish saw. Only the edge speaks for the visitor.
+    unset req.http.X-Forwarded-Ssl;
+    unset req.http.X-Forwarded-Protocol;
+    unset req.http.SCRIPT_NAME;
+    unset req.http.PATH_INFO;
+
     # While the backend is healthy, serve an expired object at most 10 s while it is fetched
-    # again; while it is sick, serve whatever we have, for as long as the object's grace.
-    if (std.healthy(req.backend_hint)) {
+    # again; while it is sick (the probe finds the database down), serve whatever we have, for
+    # as long as the object's grace. And when a fetch has just failed, before the probe has
+    # noticed anything, the second attempt takes whatever we have too (stale-if-error).
+    # req.grace survives a restart, so it is set either way.
+    if (req.http.X-Stale-If-Error) {
+        set req.grace = 24h;
+    } elsif (std.healthy(req.backend_hint)) {
         set req.grace = 10s;
     }
 
@@ -87,14 +126,44 @@ sub vcl_recv {
     }
 
     # Everything else is shared: Django renders it identically for every visitor of the same
-    # variant, so it is looked up, and hashed, without any cookie.
+    # variant, so it is looked up, and hashed, without any cookie, and under the query
+    # parameters it reads alone.
+    call keep_only_the_query_parameters_the_page_reads;
     unset req.http.Cookie;
     return (hash);
 }
 
+sub keep_only_the_query_parameters_the_page_reads {
+    # A shared page reads a few query parameters at most; newsite/cache/canonical.py lists
+    # them (tests/test_vcl.py checks that this list agrees). Anything else in the query string
+    # is dropped before the lookup, and what is left is sorted: /?cb=1 … /?cb=2000 are all
+    # "/", one object and one render, instead of 2,000 renders and 2,000 copies in memory.
+    # Django redirects a value spelt another way (?page=02) to its canonical form, and that
+    # redirect is cached like a page.
+    # Each regsuball below replaces every parameter not named in its (?!…) by its separator.
+    if (req.url ~ "^/search/\?") {
+        set req.url = regsuball(req.url, "([?&])(?!(page|q)=)[^&]*", "\1");
+    } elsif (req.url ~ "^/sitemap-[^/?]+\.xml\?") {
+        set req.url = regsuball(req.url, "([?&])(?!p=)[^&]*", "\1");
+    } elsif (req.url ~ "^/_fragments/(personal-bar/|save-button/[0-9]+/|shared/comment-form/[0-9]+/)\?") {
+        set req.url = regsuball(req.url, "([?&])(?!next=)[^&]*", "\1");
+    } elsif (req.url ~ "^/((authors|topics)/)?[^/?]+/\?") {
+        # Lists: a section front (/world/), an author's or a topic's page.
+        set req.url = regsuball(req.url, "([?&])(?!page=)[^&]*", "\1");
+    } else {
+        # The home page, articles, feeds, the sitemap index, robots.txt, static files: none.
+        set req.url = regsub(req.url, "\?.*$", "");
+    }
+    # std.querysort also drops the empty parameters the regsuball left ("?&q=x&" → "?q=x").
+    set req.url = std.querysort(req.url);
+    set req.url = regsub(req.url, "^([^?]*)\?$", "\1");
+}
+
 sub vcl_hash {
-    # One copy per variant (see X-Reader above); the built-in VCL then adds the URL and host.
+    # One copy per variant (see X-Reader above) and per scheme (see X-Forwarded-Proto); the
+    # built-in VCL then adds the URL and host.
     hash_data(req.http.X-Reader);
+    hash_data(req.http.X-Forwarded-Proto);
 }
 
 sub ban_by_url {
@@ -156,6 +225,13 @@ sub vcl_backend_response {
     if (beresp.status >= 500 && bereq.is_bgfetch) {
         return (abandon);
     }
+    # A fetch a visitor is waiting for fails (Django's 503 when the database is down): give it
+    # up, so that vcl_synth tries again, taking an older copy if we hold one. Varnish 7.1 does
+    # not read stale-if-error from Cache-Control; this is it. The second attempt, and a pass,
+    # deliver what they get.
+    if (beresp.status >= 500 && !bereq.uncacheable && !bereq.http.X-Stale-If-Error) {
+        return (abandon);
+    }
 
     # Process ESI only where Django asks for it, then remove the marker. This must happen
     # before the built-in VCL runs: it honours "private" and "no-store" only when no
@@ -179,13 +255,26 @@ sub vcl_backend_response {
     # For PURGE by URL (ban_by_url): a ban on an object header, checked in the background.
     set beresp.http.X-Url = bereq.url;
 
+    # Keep only what Django said may be shared: it marks such responses "public" (and the
+    # static files WhiteNoise serves are marked so too). Anything else, such as the redirect
+    # SecurityMiddleware sends before Django's edge headers run, or an error page from
+    # gunicorn itself, would otherwise be stored for the default TTL and served to everyone.
+    # Not storing it for two minutes (hit-for-miss) is what the built-in VCL does with
+    # private responses.
+    if (beresp.http.Cache-Control !~ "(^|,)\s*public\s*(,|$)") {
+        set beresp.ttl = 120s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
+
     # The TTL comes from s-maxage (Django sets it); the built-in VCL that runs next refuses
     # to store anything that sets a cookie or is private, no-store or no-cache.
 }
 
 sub vcl_backend_error {
     # The backend is down or too slow. While refreshing an object in grace: keep the object.
-    if (bereq.is_bgfetch) {
+    # For a visitor's first attempt: let vcl_synth try again with an older copy (see above).
+    if (bereq.is_bgfetch || (!bereq.uncacheable && !bereq.http.X-Stale-If-Error)) {
         return (abandon);
     }
     # Otherwise answer with a page a reader can understand, not Varnish's "Guru Meditation".
@@ -219,11 +308,51 @@ sub vcl_backend_error {
 }
 
 # ------------------------------------------------------------------------------------------
+# vcl_synth: answers Varnish makes up itself (bans, refusals, failed includes).
+# ------------------------------------------------------------------------------------------
+sub vcl_synth {
+    # A miss whose fetch was given up (vcl_backend_response, vcl_backend_error): look again,
+    # this time taking any older copy, however stale (vcl_recv). Without one, the second fetch
+    # delivers Django's 503, or our own "back in a moment" page: both say Retry-After.
+    if (resp.status == 503 && req.http.X-Cache == "MISS" && !req.http.X-Stale-If-Error) {
+        set req.http.X-Stale-If-Error = "yes";
+        return (restart);
+    }
+    # A failed ESI include (vcl_deliver): nothing at all goes into the page around it.
+    if (req.esi_level > 0) {
+        set resp.body = "";
+        return (deliver);
+    }
+}
+
+# ------------------------------------------------------------------------------------------
 # vcl_deliver: the last word before the response leaves.
 # ------------------------------------------------------------------------------------------
 sub vcl_deliver {
+    # An ESI include that did not work (an error from Django, our own "back in a moment" page,
+    # a redirect) would put a whole HTML document inside the page, inside <header> for the
+    # personal bar. It leaves an empty spot instead (see vcl_synth).
+    if (req.esi_level > 0 && (resp.status < 200 || resp.status >= 300)) {
+        return (synth(resp.status));
+    }
+
     set resp.http.X-Cache = req.http.X-Cache;
     # The tags and the URL were stored on the object for bans; clients have no use for them.
     unset resp.http.Surrogate-Key;
     unset resp.http.X-Url;
+
+    # What the caches beyond this edge (a CDN, a company proxy, the browser) may do with it.
+    # Django's s-maxage was meant for us alone: only this edge hears the bans that make a page
+    # fresh after an edit, so nobody downstream may keep a page as fresh.
+    # - A page assembled for a reader (their name, saved count and messages arrived by ESI),
+    #   or a reader's own fragment: "private, no-store", so no shared cache keeps it and shows
+    #   it to someone else, even though the shell came from our cache.
+    # - A shared page: "no-cache", so a cache may store it but must ask us before every use.
+    # Static files keep WhiteNoise's "public, max-age=…, immutable": their names change
+    # with their content.
+    if (req.http.X-Reader == "session" && (obj.can_esi || req.url ~ "^/_fragments/")) {
+        set resp.http.Cache-Control = "private, no-store";
+    } elsif (resp.http.Cache-Control ~ "s-maxage") {
+        set resp.http.Cache-Control = "no-cache";
+    }
 }

@@ -8,8 +8,13 @@ One middleware decides for every response, so views never write caching headers 
 - private (it read a signed-in reader's session, sets a cookie, answers a POST, is an
   error, or was built from data an edit changed meanwhile): `Cache-Control: private, no-store`.
 
-A view that says otherwise itself (never_cache, cache_control) is left alone. After every
-commit that invalidates tags, the EdgePurger below bans them on each Varnish node.
+A view that says otherwise itself (never_cache, cache_control) is left alone, except with
+DEBUG on: then every response is private, since debug pages (a technical 404 or 500, a page
+with the debug toolbar in it) show settings, queries and code to whoever receives them.
+
+After every commit that invalidates tags, the EdgePurger below bans them on each Varnish node,
+except the tags that name one reader's own data (`reader:7`): declared with `never_shared()`,
+they make any response built from them private, so no edge ever holds one to ban.
 """
 
 import heapq
@@ -30,12 +35,32 @@ logger = logging.getLogger(__name__)
 
 CACHEABLE_STATUSES = {200, 301, 404}
 
+# Prefixes of the tags that only private responses are built from (see never_shared).
+_private_tag_prefixes = set()
+
+
+def never_shared(tag_prefix):
+    """Declare that tags starting with `tag_prefix` name one reader's own data.
+
+    A response built from such a tag is private, whatever else it does; so no edge holds an
+    object carrying one, and invalidating it sends no ban to the edge (each ban is work for
+    every node, and a reader saving an article would otherwise cost one).
+    """
+    _private_tag_prefixes.add(tag_prefix)
+
+
+def is_private_tag(tag):
+    return tag.startswith(tuple(_private_tag_prefixes))
+
 
 def is_shared(request, response):
     """True if this response is what any other visitor would get for the same URL."""
     if request.method not in ("GET", "HEAD") or response.status_code not in CACHEABLE_STATUSES:
         return False
     if response.cookies or has_vary_header(response, "*"):
+        return False
+    collected = getattr(request, "cache_tags", None)
+    if collected is not None and any(is_private_tag(tag) for tag in collected.tags):
         return False
     # Reading the session adds "Vary: Cookie". Without a session cookie, the response is the
     # anonymous variant, the same for every visitor who has none; with one, it is somebody's.
@@ -75,7 +100,9 @@ class EdgeHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "Cache-Control" not in response:
+        if settings.DEBUG:
+            response["Cache-Control"] = "private, no-store"
+        elif "Cache-Control" not in response:
             collected = getattr(request, "cache_tags", None)
             if is_shared(request, response) and not built_during_an_edit(request, response):
                 response["Cache-Control"] = (
@@ -114,6 +141,9 @@ class EdgePurger:
         self._worker = None
 
     def ban(self, tag_names):
+        tag_names = [tag for tag in tag_names if not is_private_tag(tag)]
+        if not tag_names:
+            return
         nodes = settings.VARNISH_NODES
         for node in nodes:
             self._attempt(node, tag_names, attempt=1)
@@ -173,7 +203,11 @@ def send_ban(node, tag_names, timeout):
     address = urlsplit(node)
     connection = http.client.HTTPConnection(address.hostname, address.port or 80, timeout=timeout)
     try:
-        connection.request("BAN", "/", headers={"X-Ban-Tags": " ".join(tag_names)})
+        headers = {
+            "X-Ban-Tags": " ".join(tag_names),
+            "X-Purge-Secret": settings.NEWSITE_EDGE_PURGE_SECRET,
+        }
+        connection.request("BAN", "/", headers=headers)
         response = connection.getresponse()
         response.read()
     finally:

@@ -20,7 +20,6 @@ So a page exists in two variants (anonymous, and everyone with a session): the e
 """
 
 import copy
-from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -28,6 +27,8 @@ from django.http import QueryDict
 from django.urls import resolve, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from newsite.cache import canonical
 
 register = template.Library()
 
@@ -86,14 +87,17 @@ def include_fragment(context, url_name, *args):
     """Include the fragment view named `url_name` (with `args`)."""
     request = context["request"]
     path = reverse(url_name, args=args)
-    # Where the reader is, for "sign in and come back here" links.
-    query = urlencode({"next": request.path})
+    # Where the reader is, for "sign in and come back here" links, for the fragments that
+    # have such links: in canonical form, as the fragment's own URL must be.
+    next_page = [("next", request.path)] if "next" in canonical.parameters_read(url_name) else []
+    query = canonical.query_string(next_page)
+    url = canonical.url_with_query(path, query)
     include_mode = mode(request)
     if include_mode == INLINE:
         return render_inline(request, path, query)
     if include_mode == ESI:
-        return format_html('<esi:include src="{}?{}"/>', path, query)
+        return format_html('<esi:include src="{}"/>', url)
     css_name = url_name.rpartition(":")[2]
     return format_html(
-        '<div class="fragment fragment--{}" data-fragment-url="{}?{}"></div>', css_name, path, query
+        '<div class="fragment fragment--{}" data-fragment-url="{}"></div>', css_name, url
     )
