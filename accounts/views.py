@@ -35,12 +35,14 @@ def sign_up(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            # The account and its first sign-in (last_login, the session) in one transaction:
+            # a database lost between the two leaves no account whose sign-up failed.
             with transaction.atomic():
                 user = form.save()
+                login(request, user, backend=PASSWORD_BACKEND)
         except IntegrityError:  # the same address, signed up a moment ago
             form.add_error("email", EMAIL_TAKEN)
         else:
-            login(request, user, backend=PASSWORD_BACKEND)
             messages.success(request, f"Welcome to {settings.SITE_NAME}, {user.username}.")
             return redirect("articles:home")
     return render(request, "registration/signup.html", {"form": form})

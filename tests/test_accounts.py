@@ -7,7 +7,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
@@ -34,6 +34,32 @@ def test_a_visitor_signs_up_and_is_signed_in_at_once(client):
     bar = client.get("/_fragments/personal-bar/").content.decode()
     assert "Hi, <strong>carol</strong>" in bar
     assert "Welcome to The Daily Cache, carol." in bar
+
+
+@pytest.mark.postgres
+def test_a_sign_up_whose_first_sign_in_fails_leaves_no_account(client):
+    """The account and its sign-in are one transaction: if the database refuses the session
+    half-way, no account is left behind for a sign-up that answered with an error."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_session() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the database went away'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_sessions BEFORE INSERT ON django_session "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_session()"
+        )
+    with pytest.raises(DatabaseError, match="the database went away"):
+        client.post(
+            reverse("accounts:signup"),
+            {
+                "username": "carol",
+                "email": "carol@example.com",
+                "password1": "a-long-new-password",
+                "password2": "a-long-new-password",
+            },
+        )
+    assert not get_user_model().objects.filter(username="carol").exists()
 
 
 def test_sign_up_explains_what_is_wrong(client, alice):

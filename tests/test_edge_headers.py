@@ -46,6 +46,6 @@ def test_a_response_built_from_a_readers_own_data_is_private(rf, alice):
 
 
 def test_an_edge_without_its_purge_secret_is_a_clear_error_at_start():
-    result = run_manage("check", VARNISH_NODES="http://127.0.0.1:6081")
+    result = run_manage("check", DJANGO_DEBUG="true", VARNISH_NODES="http://127.0.0.1:6081")
     assert result.returncode != 0
     assert "Set NEWSITE_EDGE_PURGE_SECRET" in result.stderr
