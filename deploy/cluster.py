@@ -1,0 +1,373 @@
+"""Run the book's whole topology on this machine, each engine as if it were its own machine.
+
+    make cluster
+
+    HAProxy ─▶ Varnish × 2 ─▶ gunicorn × 2 ─▶ PgBouncer ─▶ PostgreSQL primary ──▶ replica
+                                   └──────▶ Redis primary ──▶ replica, watched by 3 Sentinels
+
+Every engine comes from Debian's packages and runs as a child of this script, with its own
+port and its own directory under .cluster/ (CLUSTER_PORT_OFFSET moves every port at once).
+What is missing is created: the PostgreSQL primary (initdb), its replica (pg_basebackup), the
+database, its tables and the demo newsroom. Ctrl-C stops everything this started. Production
+settings over plain http, for trying things out, `make load` and the tests (tests/test_cluster.py
+starts the same cluster on free ports); it is not a deployment.
+"""
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: `python deploy/cluster.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from deploy import engines
+from deploy.varnish.render import render
+
+PROJECT = engines.PROJECT
+STATE = PROJECT / ".cluster"
+# While the cluster runs: its Django settings and each engine's pid and port, for `make load`
+# and for tools that stop or freeze one engine.
+RUNNING_FILE = "running.json"
+DATABASE = "newsite"
+DEMO_ACCOUNTS = "editor / editor-demo (the newsroom), alice / alice-demo, bob / bob-demo"
+BINARIES = [
+    "postgres", "pg_basebackup", "initdb", "pgbouncer", "redis-server", "redis-sentinel",
+    "varnishd", "varnishadm", "haproxy",
+]  # fmt: skip
+
+
+@dataclass
+class Ports:
+    """Where each engine listens. 0 means a free port, picked when the engine starts."""
+
+    load_balancer: int = 8080
+    haproxy_stats: int = 8404
+    varnish: tuple = (8081, 8082)  # plain HTTP: bans, and people looking at one node
+    varnish_proxy: tuple = (8181, 8182)  # the PROXY protocol, from HAProxy only
+    application: tuple = (8001, 8002)
+    pgbouncer: int = 6432
+    postgres_primary: int = 5433  # 5432 stays free for a system PostgreSQL
+    postgres_replica: int = 5434
+    redis_primary: int = 6380  # and 6379 for a system Redis
+    redis_replica: int = 6381
+    sentinels: tuple = (26380, 26381, 26382)
+
+    def shifted(self, offset):
+        """Every port moved by `offset`, to run a second cluster beside the first."""
+        return Ports(
+            **{
+                name: tuple(port + offset for port in value)
+                if isinstance(value, tuple)
+                else value + offset
+                for name, value in vars(self).items()
+            }
+        )
+
+    @classmethod
+    def free(cls):
+        """Free ports for everything. The Varnish ports are picked now, since the application
+        servers must know them (to send bans) before Varnish starts."""
+        return cls(
+            load_balancer=0,
+            haproxy_stats=engines.free_port(),
+            varnish=(engines.free_port(), engines.free_port()),
+            varnish_proxy=(engines.free_port(), engines.free_port()),
+            application=(0, 0),
+            pgbouncer=0,
+            postgres_primary=0,
+            postgres_replica=0,
+            redis_primary=0,
+            redis_replica=0,
+            sentinels=(0, 0, 0),
+        )
+
+
+@dataclass
+class Cluster:
+    """The whole topology: start() it, read its addresses, stop() it.
+
+    `replica_delay` (such as "3s") holds every commit back on the replica for that long
+    (recovery_min_apply_delay), so that its lag is certain; `durable=False` turns fsync off
+    for clusters that are thrown away (tests); `application_environment` adds settings.
+    """
+
+    directory: Path = STATE
+    ports: Ports = field(default_factory=Ports)
+    articles: int = 2000
+    replica_delay: str = ""
+    durable: bool = True
+    application_environment: dict = field(default_factory=dict)
+    say: object = print
+    engines: dict = field(default_factory=dict)
+
+    # --------------------------------------------------------------------------
+    # Addresses
+    # --------------------------------------------------------------------------
+    def port(self, name):
+        return self.engines[name].port
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port('haproxy')}"
+
+    @property
+    def stats_url(self):
+        return f"http://127.0.0.1:{self.ports.haproxy_stats}/"
+
+    @property
+    def varnish_names(self):
+        return [name for name in self.engines if name.startswith("varnish")]
+
+    @property
+    def application_names(self):
+        return [name for name in self.engines if name.startswith("gunicorn")]
+
+    @property
+    def sentinel_ports(self):
+        return [engine.port for name, engine in self.engines.items() if name.startswith("sentinel")]
+
+    def node_url(self, name):
+        return f"http://127.0.0.1:{self.port(name)}"
+
+    def environment(self):
+        """The settings of Django on the application servers (and of anything that edits
+        content alongside them, such as `make load`'s editor)."""
+        pgbouncer = self.port("pgbouncer")
+        return {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{pgbouncer}/{DATABASE}",
+            "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{pgbouncer}/{DATABASE}_replica",
+            "DATABASE_TRANSACTION_POOLING": "true",
+            "REDIS_URL": f"redis://{engines.SENTINEL_SERVICE}/0",
+            "REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports),
+            "VARNISH_NODES": ",".join(f"http://127.0.0.1:{port}" for port in self.ports.varnish),
+            "DJANGO_DEBUG": "false",
+            "DJANGO_HTTPS": "false",
+            "DJANGO_SECRET_KEY": self._secret_key(),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_STATIC_ROOT": str(self.directory / "static"),
+            **self.application_environment,
+        }
+
+    def management_environment(self):
+        """For migrations and the seed: straight to the primary, past the pooler (a migration
+        holds its session for a long time) and without the replica."""
+        environment = {**self.environment(), "DATABASE_TRANSACTION_POOLING": "false"}
+        environment["DATABASE_URL"] = (
+            f"postgres://postgres@127.0.0.1:{self.port('postgres-primary')}/{DATABASE}"
+        )
+        del environment["DATABASE_REPLICA_URL"]
+        environment["VARNISH_NODES"] = ""  # the edge starts after them, empty
+        return environment
+
+    def _secret_key(self):
+        secret_file = self.directory / "secret_key"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(50))
+        return secret_file.read_text()
+
+    # --------------------------------------------------------------------------
+    # Starting and stopping
+    # --------------------------------------------------------------------------
+    def start(self):
+        """Start every engine, in the order they depend on each other; on any failure, stop
+        what was started and raise EngineFailed."""
+        missing = engines.missing_binaries(BINARIES)
+        if missing:
+            raise engines.EngineFailed(missing)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_databases()
+            self._start_redis()
+            self._prepare_the_site()
+            self._start_application_servers()
+            self._start_edge()
+        except BaseException:
+            self.stop()
+            raise
+        running = {
+            "environment": self.environment(),
+            "engines": {name: {"pid": e.pid, "port": e.port} for name, e in self.engines.items()},
+        }
+        (self.directory / RUNNING_FILE).write_text(json.dumps(running, indent=2))
+        return self
+
+    def stop(self):
+        (self.directory / RUNNING_FILE).unlink(missing_ok=True)
+        engines.stop_all(list(self.engines.values()))
+
+    def _add(self, name, build, port):
+        self.say(f"Starting {name}")
+        self.engines[name] = engines.start(build, port)
+        return self.engines[name]
+
+    def _start_databases(self):
+        ports = self.ports
+        primary = self._add(
+            "postgres-primary",
+            lambda port: engines.postgres(self.directory / "postgres-primary", port, self.durable),
+            ports.postgres_primary,
+        )
+        self._create_database(primary.port)
+        delay = {"recovery_min_apply_delay": self.replica_delay} if self.replica_delay else {}
+        self._add(
+            "postgres-replica",
+            lambda port: engines.postgres_replica(
+                self.directory / "postgres-replica", port, primary.port, self.durable, delay
+            ),
+            ports.postgres_replica,
+        )
+        databases = {
+            DATABASE: (primary.port, DATABASE),
+            f"{DATABASE}_replica": (self.port("postgres-replica"), DATABASE),
+        }
+        self._add(
+            "pgbouncer",
+            lambda port: engines.pgbouncer(self.directory / "pgbouncer", port, databases),
+            ports.pgbouncer,
+        )
+
+    def _create_database(self, port):
+        exists = engines.postgres_query(
+            port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
+        )
+        if exists is None:
+            self.say(f"Creating the database {DATABASE}")
+            engines.postgres_query(port, f"CREATE DATABASE {DATABASE}")
+        # Which statements ran where: pg_stat_statements, on the primary and (replicated) the
+        # replica. `SELECT calls, query FROM pg_stat_statements ORDER BY calls DESC`.
+        engines.postgres_query(
+            port, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database=DATABASE
+        )
+
+    def _start_redis(self):
+        ports = self.ports
+        primary = self._add(
+            "redis-primary",
+            lambda port: engines.redis(self.directory / "redis-primary", port),
+            ports.redis_primary,
+        )
+        self._add(
+            "redis-replica",
+            lambda port: engines.redis(
+                self.directory / "redis-replica", port, primary.port, name="redis-replica"
+            ),
+            ports.redis_replica,
+        )
+        for number, sentinel_port in enumerate(ports.sentinels, start=1):
+            self._add(
+                f"sentinel{number}",
+                lambda port, number=number: engines.sentinel(
+                    self.directory / f"sentinel{number}", port, primary.port
+                ),
+                sentinel_port,
+            )
+
+    def _prepare_the_site(self):
+        environment = {**os.environ, **self.management_environment()}
+
+        def manage(*arguments):
+            subprocess.run(
+                [sys.executable, "manage.py", *arguments], cwd=PROJECT, env=environment, check=True
+            )
+
+        self.say("Migrating, and seeding the demo newsroom if the database is empty")
+        manage("migrate", "--noinput", "--verbosity", "0")
+        manage("seed", "--if-empty", "--articles", str(self.articles))
+        manage("collectstatic", "--noinput", "--verbosity", "0")
+
+    def _start_application_servers(self):
+        for number, application_port in enumerate(self.ports.application, start=1):
+            name = f"gunicorn{number}"
+            self._add(
+                name,
+                lambda port, name=name: engines.gunicorn(
+                    self.directory / name, port, self.environment(), name=name, workers=2
+                ),
+                application_port,
+            )
+
+    def _start_edge(self):
+        servers = [("127.0.0.1", str(self.port(name))) for name in self.application_names]
+        pairs = zip(self.ports.varnish, self.ports.varnish_proxy, strict=True)
+        for number, (http_port, proxy_port) in enumerate(pairs, start=1):
+            name = f"varnish{number}"
+            directory = self.directory / name
+            directory.mkdir(exist_ok=True)
+            top = directory / "top.vcl"
+            top.write_text(render(servers, ["127.0.0.1", "::1"], probe_interval="1s"))
+            self._add(
+                name,
+                lambda port, directory=directory, proxy_port=proxy_port, top=top, name=name: (
+                    engines.varnish(directory, port, proxy_port, top, name=name)
+                ),
+                http_port,
+            )
+        self._add(
+            "haproxy",
+            lambda port: engines.haproxy(
+                self.directory / "haproxy", port, self.ports.haproxy_stats, self.ports.varnish_proxy
+            ),
+            self.ports.load_balancer,
+        )
+
+
+def environment_if_running(directory=STATE):
+    """The running `make cluster`'s Django settings, or None when no cluster runs."""
+    try:
+        return json.loads((directory / RUNNING_FILE).read_text())["environment"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def main():
+    offset = int(os.environ.get("CLUSTER_PORT_OFFSET", "0"))
+    cluster = Cluster(
+        ports=Ports().shifted(offset),
+        articles=int(os.environ.get("CLUSTER_ARTICLES", "2000")),
+        say=lambda message: print(f"[cluster] {message}", flush=True),
+    )
+    try:
+        cluster.start()
+    except engines.EngineFailed as error:
+        raise SystemExit(f"[cluster] {error}") from None
+    except KeyboardInterrupt:
+        raise SystemExit("[cluster] Stopped.") from None
+    say = cluster.say
+    say(f"The Daily Cache, through the load balancer: {cluster.url}/")
+    say(f"The newsroom (admin):                        {cluster.url}/admin/")
+    say(f"HAProxy's statistics:                        {cluster.stats_url}")
+    for name in cluster.varnish_names:
+        say(f"{name}, one edge node:                      {cluster.node_url(name)}/")
+    for name in cluster.application_names:
+        say(f"{name}, one application server:        {cluster.node_url(name)}/")
+    ports = ", ".join(
+        f"{name} {cluster.port(name)}"
+        for name in ("pgbouncer", "postgres-primary", "postgres-replica", "redis-primary")
+    )
+    say(f"Underneath: {ports}; sentinels {', '.join(map(str, cluster.sentinel_ports))}")
+    say(f"Demo accounts: {DEMO_ACCOUNTS}")
+    say(f"Logs: {cluster.directory}/<engine>/<engine>.log. Ctrl-C stops everything.")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # A cluster outlives the loss of any one engine: say so, and keep the others running.
+    reported = set()
+    try:
+        while True:
+            for name, engine in cluster.engines.items():
+                if not engine.running and name not in reported:
+                    reported.add(name)
+                    say(f"{name} stopped (status {engine.process.returncode}).")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        say("Stopping.")
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
