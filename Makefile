@@ -38,7 +38,7 @@ stack: $(VENV)/installed
 # The book's whole topology on loopback (deploy/cluster.py): HAProxy, two Varnish nodes, two
 # application servers, PgBouncer, a PostgreSQL primary and replica, Redis with Sentinel.
 cluster: $(VENV)/installed
-	deploy/ensure-packages.sh postgresql postgresql-contrib pgbouncer redis-server redis-sentinel varnish haproxy
+	deploy/ensure-packages.sh postgresql pgbouncer redis-server redis-sentinel varnish haproxy
 	$(PYTHON) deploy/cluster.py
 
 test: $(VENV)/installed lint

@@ -130,9 +130,16 @@ def postgres_account():
 
 
 def owned_directory(path, account=None):
+    """`path`, created, and owned by `account` (which must also be able to reach it)."""
     path.mkdir(parents=True, exist_ok=True)
     if account is not None:
         os.chown(path, account.pw_uid, account.pw_gid)
+        reachable = subprocess.run(["test", "-w", path, "-a", "-x", path], **_as(account))
+        if reachable.returncode != 0:
+            raise EngineFailed(
+                f"The {account.pw_name} user cannot reach {path}: a folder above it is closed "
+                "to other users: chmod o+x it, or keep the project where every user can reach it."
+            )
     return path
 
 

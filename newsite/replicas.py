@@ -18,6 +18,7 @@ import threading
 import time
 
 import django_redis.cache
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connections
 
@@ -60,9 +61,6 @@ class PrimaryReplicaRouter:
 # ------------------------------------------------------------------------------
 # The fence: the WAL position a replica must have replayed to serve a rebuild
 # ------------------------------------------------------------------------------
-tags.read_along(FENCE_KEY)
-
-
 def fence():
     """The fence for this request, or None when it cannot be known (then: the primary)."""
     value = tags.value_read_along(FENCE_KEY)
@@ -97,7 +95,6 @@ if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 _local_lock = threading.Lock()
 
 
-@tags.before_bump
 def raise_fence():
     """Before generations move, raise the fence to the primary's position, which is past the
     commit that caused the bump. Without the position (the primary stopped answering), the
@@ -163,3 +160,9 @@ class Replica:
 
 
 replica = Replica()
+
+# Only where a replica is configured: a process that merely imports this module (a test of the
+# cluster, say) keeps its invalidations as they were.
+if REPLICA in settings.DATABASES:
+    tags.read_along(FENCE_KEY)
+    tags.before_bump(raise_fence)

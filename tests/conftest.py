@@ -212,7 +212,7 @@ def cluster_findings(pytestconfig):
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
+        reporter.write("\n")
         for finding in findings:
             reporter.write_line(f"cluster: {finding}")
 

@@ -7,6 +7,7 @@ makes them: by Django with the application servers' settings, in a process of it
 """
 
 import html
+import http.client
 import os
 import re
 import subprocess
@@ -257,6 +258,38 @@ def test_requests_are_spread_over_both_varnish_nodes_and_both_application_server
     assert all(nodes_after[node] > nodes_before.get(node, 0) for node in nodes_after)
     assert sorted(servers_after) == ["application1", "application2"]
     assert all(servers_after[name] > servers_before.get(name, 0) for name in servers_after)
+
+
+def test_the_edge_sees_the_readers_address_and_django_gets_it_forwarded_once(cluster):
+    """HAProxy passes the reader's address with the PROXY protocol: Varnish's client.ip (and so
+    its purge ACL) is the reader's, not the load balancer's, and X-Forwarded-For holds it once,
+    added by Varnish. Bans do not go through the load balancer at all."""
+    marker = uuid.uuid4().hex
+    reader = http.client.HTTPConnection(
+        "127.0.0.1", cluster.port("haproxy"), timeout=10, source_address=("127.0.0.2", 0)
+    )
+    reader.request("GET", f"/-/alive/?{marker}")
+    assert reader.getresponse().status == 200
+    reader.close()
+
+    def what_varnish_logged():
+        for name in cluster.varnish_names:
+            command = [engines.binary("varnishlog"), "-n", cluster.engines[name].directory, "-d"]
+            command += ["-g", "request", "-q", f'ReqURL ~ "{marker}"']
+            log = subprocess.run(
+                [*command, "-i", "ReqStart,BereqHeader"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout
+            if "BereqHeader" in log:
+                return log
+        return None
+
+    log = wait_until(what_varnish_logged, "Varnish logs the request", seconds=10)
+    assert re.findall(r"ReqStart\s+(\S+)", log) == ["127.0.0.2"]
+    assert re.findall(r"BereqHeader\s+X-Forwarded-For: (.*)", log) == ["127.0.0.2"]
+    assert requests.request("BAN", f"{cluster.url}/", timeout=10).status_code == 405
 
 
 def every_page_answers(cluster, pages, base=None):
