@@ -371,28 +371,15 @@ def http_answers(url):
 # ------------------------------------------------------------------------------
 # PostgreSQL: a primary and a streaming replica
 # ------------------------------------------------------------------------------
-def postgres_settings(durable, extra):
-    settings = {
-        # First, so they apply to errors in the settings below: English messages and no
-        # prefix, so that a port clash can be recognised in the log.
-        "lc_messages": "C",
-        "log_line_prefix": "",
-        "listen_addresses": "127.0.0.1",
-        "unix_socket_directories": "",  # TCP only: no clash with a system server's socket
-        # Django asks for UTC on each new connection unless the server already uses it; behind
-        # PgBouncer's transaction pooling such a SET would land on a random server connection.
-        "timezone": "UTC",
-        # Which statements ran where (primary or replica), for people and the tests.
-        "shared_preload_libraries": "pg_stat_statements",
-        # WAL kept for a replica that reconnects after a while, without a replication slot.
-        "wal_keep_size": "256MB",
-        "hot_standby": "on",
-    }
+def postgres_command(data, port, durable, settings):
+    """deploy/postgresql.conf, with the port and `settings` on top. The server reads a copy
+    beside its data: as root it runs as `postgres`, who may not be able to read the project."""
+    config = data.parent / "postgresql.conf"
+    shutil.copyfile(DEPLOY / "postgresql.conf", config)
+    command = [binary("postgres"), "-D", data, "-p", port, "-c", f"config_file={config}"]
     if not durable:  # tests: the cluster is thrown away at the end
-        settings["fsync"] = "off"
-    settings.update(extra or {})
-    command = []
-    for name, value in settings.items():
+        command += ["-c", "fsync=off"]
+    for name, value in (settings or {}).items():
         command += ["-c", f"{name}={value}"]
     return command
 
@@ -436,7 +423,7 @@ def postgres(directory, port, durable=True, settings=None, name="postgres-primar
         initialise_postgres(data, account)
     return Engine(
         name=name,
-        command=[binary("postgres"), "-D", data, "-p", port, *postgres_settings(durable, settings)],
+        command=postgres_command(data, port, durable, settings),
         port=port,
         directory=directory,
         ready=postgres_answers(data),
@@ -481,7 +468,7 @@ def postgres_replica(directory, port, primary_port, durable=True, settings=None)
     settings = {"primary_conninfo": conninfo, **(settings or {})}
     return Engine(
         name="postgres-replica",
-        command=[binary("postgres"), "-D", data, "-p", port, *postgres_settings(durable, settings)],
+        command=postgres_command(data, port, durable, settings),
         port=port,
         directory=directory,
         ready=postgres_answers(data),
@@ -527,19 +514,11 @@ def pgbouncer(directory, port, databases):
 # Redis and Sentinel
 # ------------------------------------------------------------------------------
 def redis(directory, port, replica_of=None, name="redis-primary"):
-    """A Redis used as a cache: no snapshots, no append-only file; a replica of `replica_of`."""
+    """Redis (deploy/redis.conf) on `port`; a replica of the one on `replica_of` if given."""
     owned_directory(directory)
-    command = [
-        binary("redis-server"),
-        "--port", port,
-        "--bind", "127.0.0.1",
-        "--save", "",
-        "--appendonly", "no",
-        "--dir", directory,
-        "--daemonize", "no",
-        # Sentinel finds replicas through the primary, which knows them by this address.
-        "--replica-announce-ip", "127.0.0.1",
-    ]  # fmt: skip
+    config = directory / "redis.conf"
+    shutil.copyfile(DEPLOY / "redis.conf", config)  # a copy: Sentinel has Redis rewrite it
+    command = [binary("redis-server"), config, "--port", port, "--dir", directory]
     if replica_of is not None:
         command += ["--replicaof", "127.0.0.1", replica_of]
     return Engine(name=name, command=command, port=port, directory=directory, ready=redis_answers)
