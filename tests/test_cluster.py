@@ -41,6 +41,18 @@ def wait_until(condition, what, seconds=20):
     return result
 
 
+def run_django(cluster, code, **environment):
+    """Run Python in a Django process with the application servers' settings."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=PROJECT,
+        env={**os.environ, **cluster.environment(), **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def edit(cluster, article_id, headline):
     """Save a new headline as the newsroom does: commit, fence, generations, bans."""
     code = (
@@ -51,15 +63,8 @@ def edit(cluster, article_id, headline):
         f"    article.headline = {headline!r}\n"
         "    article.save()\n"
     )
-    environment = {**os.environ, **cluster.environment()}
-    subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=PROJECT,
-        env=environment,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    result = run_django(cluster, code)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def statements(cluster, server):
@@ -214,6 +219,29 @@ def test_a_cold_reader_page_reads_the_replica_once_it_has_replayed_past_the_fenc
     assert "miss" in response.headers["Server-Timing"]
     assert statements(cluster, "postgres-replica") > replica_before
     assert statements(cluster, "postgres-primary") == primary_before
+
+
+def test_iterating_over_a_queryset_works_through_pgbouncers_transaction_pooling(cluster):
+    """PgBouncer lends a server connection for one transaction: a server-side cursor would be
+    left on a connection that another client holds by the next fetch. With
+    DATABASE_TRANSACTION_POOLING Django uses none, and .iterator() still works."""
+    code = (
+        "import psycopg2\n"
+        "from django.conf import settings\n"
+        "from articles.models import Article\n"
+        "rows = Article.objects.using('default').iterator(chunk_size=5)\n"
+        "first = next(rows)\n"
+        "database = settings.DATABASES['default']\n"
+        "other = psycopg2.connect(host=database['HOST'], port=database['PORT'],\n"
+        "                         user=database['USER'], dbname=database['NAME'])\n"
+        "other.cursor().execute('SELECT 1')  # a transaction: it keeps a server connection\n"
+        "print(1 + sum(1 for _ in rows), Article.objects.using('default').count())\n"
+    )
+    result = run_django(cluster, code)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    iterated, counted = result.stdout.split()[-2:]
+    assert iterated == counted
 
 
 # ------------------------------------------------------------------------------
