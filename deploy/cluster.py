@@ -304,7 +304,7 @@ class Cluster:
             self._add(
                 name,
                 lambda port, directory=directory, proxy_port=proxy_port, top=top, name=name: (
-                    engines.varnish(directory, port, proxy_port, top, name=name)
+                    engines.varnish(directory, port, top, proxy_port, name=name)
                 ),
                 http_port,
             )

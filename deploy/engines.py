@@ -36,6 +36,8 @@ LOG_TAIL_LINES = 20
 # The Debian packages that hold each engine, for the one-line hint when a binary is missing.
 PACKAGES = {
     "postgres": "postgresql",
+    "initdb": "postgresql",
+    "pg_basebackup": "postgresql",
     "pgbouncer": "pgbouncer",
     "redis-server": "redis-server",
     "redis-sentinel": "redis-sentinel",
@@ -220,9 +222,8 @@ class Engine:
         """Stop the process cleanly (its stop signal), or kill it after `seconds`."""
         if not self.running:
             return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.process.pid, signal.SIGCONT)  # a frozen process cannot stop
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGCONT)  # a frozen process cannot stop
             self.process.send_signal(self.stop_signal)
         try:
             self.process.wait(seconds)
@@ -593,12 +594,10 @@ def gunicorn(directory, port, environment, name="gunicorn", workers=None):
     )
 
 
-def varnish(directory, port, proxy_port, top_vcl, name="varnish", memory="256m"):
-    """varnishd in the foreground with the top VCL file `top_vcl`.
-
-    Two listeners: `port` speaks plain HTTP (bans from Django, people looking at one node),
-    `proxy_port` the PROXY protocol (the load balancer, which passes on the client's address).
-    """
+def varnish(directory, port, top_vcl, proxy_port=None, name="varnish", memory="256m"):
+    """varnishd in the foreground with the top VCL file `top_vcl`, answering plain HTTP on
+    `port` (bans from Django, people looking at one node) and, behind a load balancer, the
+    PROXY protocol on `proxy_port` (the balancer passes on each client's address)."""
     owned_directory(directory)
     command = [
         binary("varnishd"), "-F",
@@ -606,10 +605,11 @@ def varnish(directory, port, proxy_port, top_vcl, name="varnish", memory="256m")
         "-j", "none",
         "-n", directory,
         "-a", f"http=127.0.0.1:{port}",
-        "-a", f"proxy=127.0.0.1:{proxy_port},PROXY",
         "-f", top_vcl,
         "-s", f"malloc,{memory}",
     ]  # fmt: skip
+    if proxy_port:
+        command += ["-a", f"proxy=127.0.0.1:{proxy_port},PROXY"]
     return Engine(
         name=name,
         command=command,
