@@ -326,6 +326,10 @@ def environment_if_running(directory=STATE):
 
 
 def main():
+    # Ctrl-C and a plain `kill` both stop everything this started, even when this runs in the
+    # background (where a shell would have it ignore Ctrl-C).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     offset = int(os.environ.get("CLUSTER_PORT_OFFSET", "0"))
     cluster = Cluster(
         ports=Ports().shifted(offset),
@@ -338,35 +342,51 @@ def main():
         raise SystemExit(f"[cluster] {error}") from None
     except KeyboardInterrupt:
         raise SystemExit("[cluster] Stopped.") from None
-    say = cluster.say
-    say(f"The Daily Cache, through the load balancer: {cluster.url}/")
-    say(f"The newsroom (admin):                        {cluster.url}/admin/")
-    say(f"HAProxy's statistics:                        {cluster.stats_url}")
-    for name in cluster.varnish_names:
-        say(f"{name}, one edge node:                      {cluster.node_url(name)}/")
-    for name in cluster.application_names:
-        say(f"{name}, one application server:        {cluster.node_url(name)}/")
-    ports = ", ".join(
+    try:
+        describe(cluster)
+        watch(cluster)
+    except KeyboardInterrupt:
+        cluster.say("Stopping.")
+    finally:
+        cluster.stop()
+
+
+def describe(cluster):
+    addresses = [
+        ("The Daily Cache, through the load balancer", f"{cluster.url}/"),
+        ("The newsroom (admin)", f"{cluster.url}/admin/"),
+        ("HAProxy's statistics", cluster.stats_url),
+        *(
+            (f"{name}, one edge node", f"{cluster.node_url(name)}/")
+            for name in cluster.varnish_names
+        ),
+        *(
+            (f"{name}, one application server", f"{cluster.node_url(name)}/")
+            for name in cluster.application_names
+        ),
+    ]
+    width = max(len(label) for label, _ in addresses) + 2
+    for label, address in addresses:
+        cluster.say(f"{label + ':':<{width}}{address}")
+    underneath = ", ".join(
         f"{name} {cluster.port(name)}"
         for name in ("pgbouncer", "postgres-primary", "postgres-replica", "redis-primary")
     )
-    say(f"Underneath: {ports}; sentinels {', '.join(map(str, cluster.sentinel_ports))}")
-    say(f"Demo accounts: {DEMO_ACCOUNTS}")
-    say(f"Logs: {cluster.directory}/<engine>/<engine>.log. Ctrl-C stops everything.")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # A cluster outlives the loss of any one engine: say so, and keep the others running.
+    sentinels = ", ".join(map(str, cluster.sentinel_ports))
+    cluster.say(f"Underneath: {underneath}; sentinels {sentinels}")
+    cluster.say(f"Demo accounts: {DEMO_ACCOUNTS}")
+    cluster.say(f"Logs: {cluster.directory}/<engine>/<engine>.log. Ctrl-C stops everything.")
+
+
+def watch(cluster):
+    """Until Ctrl-C. A cluster outlives the loss of any one engine: say so, keep the others."""
     reported = set()
-    try:
-        while True:
-            for name, engine in cluster.engines.items():
-                if not engine.running and name not in reported:
-                    reported.add(name)
-                    say(f"{name} stopped (status {engine.process.returncode}).")
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        say("Stopping.")
-    finally:
-        cluster.stop()
+    while True:
+        for name, engine in cluster.engines.items():
+            if not engine.running and name not in reported:
+                reported.add(name)
+                cluster.say(f"{name} stopped (status {engine.process.returncode}).")
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":
