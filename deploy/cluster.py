@@ -168,7 +168,7 @@ class Cluster:
     def _secret_key(self):
         secret_file = self.directory / "secret_key"
         if not secret_file.exists():
-            secret_file.write_text(secrets.token_urlsafe(50))
+            write_private(secret_file, secrets.token_urlsafe(50))
         return secret_file.read_text()
 
     # --------------------------------------------------------------------------
@@ -194,7 +194,7 @@ class Cluster:
             "environment": self.environment(),
             "engines": {name: {"pid": e.pid, "port": e.port} for name, e in self.engines.items()},
         }
-        (self.directory / RUNNING_FILE).write_text(json.dumps(running, indent=2))
+        write_private(self.directory / RUNNING_FILE, json.dumps(running, indent=2))
         return self
 
     def stop(self):
@@ -315,6 +315,12 @@ class Cluster:
             ),
             self.ports.load_balancer,
         )
+
+
+def write_private(path, text):
+    """Write a file only its owner may read: these hold the secret key."""
+    path.touch(mode=0o600)
+    path.write_text(text)
 
 
 def environment_if_running(directory=STATE):
