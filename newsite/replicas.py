@@ -19,7 +19,7 @@ import time
 
 import django_redis.cache
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import DatabaseError, connections
 
 from newsite.cache import tags
@@ -105,9 +105,10 @@ def raise_fence():
     try:
         if position is None:
             cache.delete(FENCE_KEY)
-        elif isinstance(cache, django_redis.cache.RedisCache):
-            client = cache.client.get_client(write=True)
-            client.eval(RAISE_FENCE, 1, cache.make_and_validate_key(FENCE_KEY), position)
+        elif isinstance(caches["default"], django_redis.cache.RedisCache):
+            backend = caches["default"]
+            client = backend.client.get_client(write=True)
+            client.eval(RAISE_FENCE, 1, backend.make_and_validate_key(FENCE_KEY), position)
         else:  # the local-memory cache: one process
             with _local_lock:
                 cache.set(FENCE_KEY, max(cache.get(FENCE_KEY) or 0, position), timeout=None)
