@@ -105,6 +105,8 @@ class Cluster:
     application_environment: dict = field(default_factory=dict)
     say: object = print
     engines: dict = field(default_factory=dict)
+    # True once running.json says this cluster runs (and only then does stop() remove it).
+    announced: bool = field(default=False, init=False)
 
     # --------------------------------------------------------------------------
     # Addresses
@@ -181,6 +183,12 @@ class Cluster:
         if missing:
             raise engines.EngineFailed(missing)
         self.directory.mkdir(parents=True, exist_ok=True)
+        already = running_cluster(self.directory)
+        if already:
+            raise engines.EngineFailed(
+                f"A cluster already runs from {self.directory} (pid {already['pid']}): "
+                "stop it first (Ctrl-C where it runs)."
+            )
         try:
             self._start_databases()
             self._start_redis()
@@ -191,14 +199,17 @@ class Cluster:
             self.stop()
             raise
         running = {
+            "pid": os.getpid(),
             "environment": self.environment(),
             "engines": {name: {"pid": e.pid, "port": e.port} for name, e in self.engines.items()},
         }
         write_private(self.directory / RUNNING_FILE, json.dumps(running, indent=2))
+        self.announced = True
         return self
 
     def stop(self):
-        (self.directory / RUNNING_FILE).unlink(missing_ok=True)
+        if self.announced:
+            (self.directory / RUNNING_FILE).unlink(missing_ok=True)
         engines.stop_all(list(self.engines.values()))
 
     def _add(self, name, build, port):
@@ -323,12 +334,20 @@ def write_private(path, text):
     path.write_text(text)
 
 
+def running_cluster(directory=STATE):
+    """What the cluster running from `directory` wrote about itself, or None if none runs."""
+    try:
+        running = json.loads((directory / RUNNING_FILE).read_text())
+        os.kill(running["pid"], 0)  # still alive? (signal 0 only checks)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return running
+
+
 def environment_if_running(directory=STATE):
     """The running `make cluster`'s Django settings, or None when no cluster runs."""
-    try:
-        return json.loads((directory / RUNNING_FILE).read_text())["environment"]
-    except (OSError, ValueError, KeyError):
-        return None
+    running = running_cluster(directory)
+    return running["environment"] if running else None
 
 
 def main():
