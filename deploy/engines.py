@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import http.client
 import os
 import pwd
 import re
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -358,12 +360,12 @@ def redis_answers(engine):
 def http_answers(url):
     """The URL answers 200. A refused connection or a read timeout (gunicorn accepts before
     its workers have booted) only means "not yet"."""
-    import requests
 
     def ready(engine):
         try:
-            return requests.get(url, timeout=2).status_code == 200
-        except requests.RequestException:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except (OSError, http.client.HTTPException):  # refused, reset, timed out, or not 200
             return False
 
     return ready
