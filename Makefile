@@ -7,11 +7,13 @@ PYTHON := $(VENV)/bin/python
 DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
-.PHONY: help run stack test bench bench-scale load lint format clean
+.PHONY: help run stack cluster test bench bench-scale load lint format clean
 
 help:
 	@echo "make run     serve the demo site at http://127.0.0.1:8000/ (SQLite, demo data)"
 	@echo "make stack   Varnish at http://127.0.0.1:8080/ -> gunicorn -> PostgreSQL and Redis"
+	@echo "make cluster HAProxy at http://127.0.0.1:8080/ -> 2 Varnish -> 2 gunicorn -> PgBouncer,"
+	@echo "             PostgreSQL primary + replica, Redis + replica + 3 Sentinels"
 	@echo "make test    lint, then run the whole test suite"
 	@echo "make bench   measure every layer (docs/performance.md); make bench-scale, make load"
 	@echo "make format  format the code with ruff"
@@ -37,6 +39,12 @@ run: $(VENV)/installed
 stack: $(VENV)/installed
 	$(PYTHON) deploy/stack.py
 
+# The book's whole topology on loopback (deploy/cluster.py): HAProxy, two Varnish nodes, two
+# application servers, PgBouncer, a PostgreSQL primary and replica, Redis with Sentinel.
+cluster: $(VENV)/installed
+	deploy/ensure-packages.sh postgresql pgbouncer redis-server redis-sentinel varnish haproxy
+	$(PYTHON) deploy/cluster.py
+
 test: $(VENV)/installed lint
 	$(VENV)/bin/pytest
 
@@ -49,11 +57,13 @@ bench-scale: $(VENV)/installed
 	deploy/ensure-packages.sh wrk
 	$(PYTHON) bench/scale.py
 
-# Against a running `make stack`: a realistic mix of visitors and a consistency checker.
+# Against a running `make stack` or `make cluster`: a realistic mix of visitors and a
+# consistency checker.
 LOAD_USERS ?= 60
 LOAD_SECONDS ?= 60
+LOAD_HOST ?= http://127.0.0.1:8080
 load: $(VENV)/installed
-	$(VENV)/bin/locust -f bench/locustfile.py --headless --host http://127.0.0.1:8080 \
+	$(VENV)/bin/locust -f bench/locustfile.py --headless --host $(LOAD_HOST) \
 		--users $(LOAD_USERS) --spawn-rate 20 --run-time $(LOAD_SECONDS)s --only-summary
 
 lint: $(VENV)/installed
@@ -65,4 +75,4 @@ format: $(VENV)/installed
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .stack .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .stack .cluster .pytest_cache .ruff_cache

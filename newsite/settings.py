@@ -184,13 +184,30 @@ if DEBUG_TOOLBAR:
 # ------------------------------------------------------------------------------
 # psycopg2 has no pool in Django: keep connections open between requests instead, and check
 # them before use so a restarted PostgreSQL costs one reconnect, not an error.
+connection_options = {
+    "conn_max_age": int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+    "conn_health_checks": True,
+}
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        **connection_options,
     )
 }
+# A streaming replica for reader pages (make cluster): the router sends content reads there
+# once it has replayed past the fence of the latest invalidation (newsite/replicas.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, **connection_options)
+    # Tests run on one database: there the replica is the primary under another name.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["newsite.replicas.PrimaryReplicaRouter"]
+# Behind PgBouncer in transaction pooling mode, a server connection is ours for one transaction
+# only: a server-side cursor (.iterator()) would outlive it. Connections to PgBouncer stay open
+# (CONN_MAX_AGE): they are cheap for it, and spare each request a new connection.
+if env_bool("DATABASE_TRANSACTION_POOLING", False):
+    for database in DATABASES.values():
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 # ------------------------------------------------------------------------------
 # Cache
@@ -198,6 +215,13 @@ DATABASES = {
 # newsite's backends are Django's own, timed for Server-Timing and made to survive a dead
 # Redis (newsite/cache/backend.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis Sentinel (make cluster): REDIS_URL names the service, redis://newsite/0, and the
+# sentinels say which server is its primary now; every command goes to the primary, so that a
+# lagging Redis replica never answers with an old generation.
+REDIS_SENTINELS = [
+    (host, int(port))
+    for host, _, port in (address.rpartition(":") for address in env_list("REDIS_SENTINELS"))
+]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -211,6 +235,12 @@ if REDIS_URL:
             },
         }
     }
+    if REDIS_SENTINELS:
+        CACHES["default"]["OPTIONS"].update(
+            CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+            SENTINELS=REDIS_SENTINELS,
+            SENTINEL_KWARGS={"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        )
 else:
     CACHES = {"default": {"BACKEND": "newsite.cache.backend.LocMemCache"}}
 

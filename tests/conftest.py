@@ -5,6 +5,9 @@ Django reads its settings; here are the fixtures built on top of them.
 """
 
 import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -211,3 +214,55 @@ def edge(edge_stack, transactional_db, settings):
     settings.NEWSITE_EDGE_PURGE_SECRET = edge_stack.edge.purge_secret
     settings.NEWSITE_EDGE_REBAN_AFTER = 0
     return edge_stack
+
+
+# ------------------------------------------------------------------------------
+# The cluster: `make cluster`'s whole topology, on free ports (tests/test_cluster.py)
+# ------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def cluster_findings(pytestconfig):
+    """Figures the cluster tests measure (a failover's duration), printed at the end."""
+    findings = []
+    yield findings
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        reporter.write("\n")
+        for finding in findings:
+            reporter.write_line(f"cluster: {finding}")
+
+
+@pytest.fixture(scope="session")
+def cluster(cluster_findings):
+    """HAProxy, two Varnish nodes, two gunicorns, PgBouncer, a PostgreSQL primary with a replica
+    that replays every commit 3 s late (so its lag is certain), Redis with a replica and three
+    Sentinels (deploy/cluster.py): started once per session, stopped and removed at the end."""
+    from deploy.cluster import BINARIES, Cluster, Ports
+    from deploy.engines import EngineFailed, missing_binaries
+
+    missing = missing_binaries(BINARIES)
+    if missing:
+        if services.running_in_ci():
+            pytest.fail(f"{missing} (CI=true: a missing service is a failure)", pytrace=False)
+        pytest.skip(missing)
+    directory = Path(tempfile.mkdtemp(prefix="newsite-cluster-"))
+    directory.chmod(0o755)  # PostgreSQL runs as `postgres` when we are root: let it in
+    running = Cluster(
+        directory=directory,
+        ports=Ports.free(),
+        articles=40,
+        replica_delay="3s",
+        durable=False,
+        application_environment={"DJANGO_LOG_LEVEL": "WARNING"},
+        say=lambda message: None,
+    )
+    started = time.monotonic()
+    try:
+        running.start()
+    except EngineFailed as error:
+        shutil.rmtree(directory, ignore_errors=True)
+        pytest.fail(f"The cluster did not start: {error}", pytrace=False)
+    cluster_findings.append(f"started in {time.monotonic() - started:.1f} s")
+    yield running
+    running.stop()
+    shutil.rmtree(directory, ignore_errors=True)

@@ -68,6 +68,26 @@ def read_together(*tags):
     _read_together.update(tags)
 
 
+# Other cache keys read in the same round trip as every read of generations, and what this
+# request found under them: a value that must be at least as new as any generation the request
+# saw (the replicas' fence, newsite/replicas.py).
+_read_along_keys = []
+_read_along_values: ContextVar[dict | None] = ContextVar("read_along_values", default=None)
+NOT_READ = object()
+
+
+def read_along(key):
+    """Read the cache key `key` with every read of generations, in the same round trip."""
+    _read_along_keys.append(key)
+
+
+def value_read_along(key):
+    """What the last read of generations in this request found under `key` (None if nothing),
+    or NOT_READ if there was none (or this is no request)."""
+    values = _read_along_values.get()
+    return NOT_READ if values is None else values.get(key, NOT_READ)
+
+
 def current_generations(tags, created=None):
     """The current generation of each tag, in one round trip to the cache at most.
 
@@ -84,7 +104,10 @@ def current_generations(tags, created=None):
         missing |= _read_together
     missing = sorted(missing)
     if missing:
-        found = cache.get_many([generation_key(tag) for tag in missing])
+        found = cache.get_many([generation_key(tag) for tag in missing] + _read_along_keys)
+        along = _read_along_values.get()
+        if along is not None:
+            along.update((key, found.get(key)) for key in _read_along_keys)
         for tag in missing:
             generation = found.get(generation_key(tag))
             if generation is None and cache.add(
@@ -143,6 +166,12 @@ def bump(tags):
     first, the TTLs bound how long other processes may serve what it built before).
     """
     tags = sorted(set(tags) | _missed)
+    try:
+        for prepare in _before_bump:
+            prepare()
+    except CacheUnavailable:
+        _missed.update(tags)
+        raise
     for index, tag in enumerate(tags):
         key = generation_key(tag)
         try:
@@ -159,6 +188,17 @@ def bump(tags):
     if known is not None:
         for tag in tags:
             known.pop(tag, None)
+
+
+_before_bump = []
+
+
+def before_bump(listener):
+    """Call `listener()` before any generation moves: what every page built under the new
+    generations may rely on is set up there (the replicas' fence). It raises CacheUnavailable
+    to put the bump off until the cache answers again. Usable as a decorator."""
+    _before_bump.append(listener)
+    return listener
 
 
 _invalidation_listeners = []
@@ -321,10 +361,12 @@ class CollectTagsMiddleware:
     def __call__(self, request):
         generations_token = _known_generations.set({})
         results_token = _results.set({})
+        along_token = _read_along_values.set({})
         try:
             with collect() as collected:
                 request.cache_tags = collected
                 return self.get_response(request)
         finally:
+            _read_along_values.reset(along_token)
             _results.reset(results_token)
             _known_generations.reset(generations_token)
