@@ -202,6 +202,12 @@ if DATABASE_REPLICA_URL:
     # Tests run on one database: there the replica is the primary under another name.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["newsite.replicas.PrimaryReplicaRouter"]
+# A database that accepts the connection and then says nothing (a hung server, a black-holed
+# address) must not hold a worker for ever: connecting gives up after a few seconds, and the
+# page gets the 503 (newsite/views.py).
+for database in DATABASES.values():
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["connect_timeout"] = 3
 # Behind PgBouncer in transaction pooling mode, a server connection is ours for one transaction
 # only: a server-side cursor (.iterator()) would outlive it. Connections to PgBouncer stay open
 # (CONN_MAX_AGE): they are cheap for it, and spare each request a new connection.

@@ -150,9 +150,9 @@ EDGE_SECRET_KEY = "edge-tests-only-secret-key-that-is-long-enough-to-pass-the-ch
 def start_edge_stack(django_db_setup, tmp_path_factory):
     """Start Varnish → gunicorn on this session's test database and Redis; stopped at the end.
 
-    Call it with extra environment for gunicorn (NEWSITE_EDGE_TTL=1, say) to get a stack of
-    your own. The data a test makes must be committed (transactional tests) for gunicorn to
-    see it.
+    Call it with extra environment for gunicorn (NEWSITE_EDGE_TTL=1, say), and the Host the
+    edge's health probe sends, to get a stack of your own. The data a test makes must be
+    committed (transactional tests) for gunicorn to see it.
     """
     database = connection.settings_dict
     # Production settings, without the delayed second ban (see `edge`); behind one proxy that
@@ -175,7 +175,7 @@ def start_edge_stack(django_db_setup, tmp_path_factory):
     collect_static(environment["DJANGO_STATIC_ROOT"], environment)
     started = []
 
-    def start(**extra_environment):
+    def start(probe_host=None, **extra_environment):
         varnish = Varnish(tmp_path_factory.mktemp("varnish")).start()
         started.append(varnish)
         application = Gunicorn(
@@ -189,7 +189,7 @@ def start_edge_stack(django_db_setup, tmp_path_factory):
             },
         )
         started.append(application.start())
-        varnish.use_backend(application.port)
+        varnish.use_backend(application.port, probe_host=probe_host)
         return SimpleNamespace(edge=varnish, application=application)
 
     yield start

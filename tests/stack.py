@@ -78,8 +78,9 @@ class Varnish:
             raise RuntimeError(f"varnishadm {' '.join(arguments)}: {result.stdout}{result.stderr}")
         return result.stdout
 
-    def use_backend(self, port, probe_interval="0.2s"):
-        """Point the edge at the application on 127.0.0.1:port (a new VCL, loaded live)."""
+    def use_backend(self, port, probe_interval="0.2s", probe_host=None, wait=True):
+        """Point the edge at the application on 127.0.0.1:port (a new VCL, loaded live), and
+        wait until its probe finds the application healthy."""
         self.loaded += 1
         top = self.directory / f"top{self.loaded}.vcl"
         top.write_text(
@@ -88,11 +89,13 @@ class Varnish:
                 ["127.0.0.1"],
                 probe_interval,
                 purge_secret=self.purge_secret,
+                probe_host=probe_host,
             )
         )
         self.admin("vcl.load", f"newsite{self.loaded}", str(top))
         self.admin("vcl.use", f"newsite{self.loaded}")
-        wait_until(self.backend_is_healthy, "Varnish's probe of the backend")
+        if wait:
+            wait_until(self.backend_is_healthy, "Varnish's probe of the backend")
 
     def backend_health(self):
         """The probe's verdict on the backend of the VCL in use: healthy or sick."""
@@ -167,8 +170,12 @@ class Gunicorn:
     def answers(self):
         # gunicorn listens before its workers have booted: a connection it accepted but did not
         # answer yet (a read timeout) is "not yet", like a refused one.
+        # Asked under a host name Django answers to, as the edge's probe is.
+        allowed_host = self.environment.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1").split(",")[0]
         try:
-            return requests.get(f"{self.url}/-/alive/", timeout=1).ok
+            return requests.get(
+                f"{self.url}/-/alive/", headers={"Host": allowed_host}, timeout=1
+            ).ok
         except (requests.ConnectionError, requests.Timeout):
             return False
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.factories import ArticleFactory, UserFactory
-from tests.test_edge import post_form, sign_in
+from tests.test_edge import post_form, sign_in, wait_until
 
 pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
 
@@ -223,3 +223,14 @@ def test_a_value_spelt_another_way_is_one_redirect_to_the_canonical_page(edge):
         assert response.status_code == 200
         assert response.url == url
         assert [r.status_code for r in response.history] == [301]
+
+
+def test_the_health_probe_names_a_host_that_django_answers_to(start_edge_stack, transactional_db):
+    """In production ALLOWED_HOSTS names the site only: a probe that sends the backend's
+    address as Host gets a 400, and the edge takes every backend for dead. The top file's
+    probe host (render.py --probe-host) names an allowed one."""
+    stack = start_edge_stack(probe_host="news.example.com", DJANGO_ALLOWED_HOSTS="news.example.com")
+    assert stack.edge.backend_is_healthy()
+
+    stack.edge.use_backend(stack.application.port, wait=False)  # the backend's own address
+    wait_until(stack.edge.backend_is_sick, "the probe without an allowed host fails")

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from articles import queries
+from tests.test_settings import run_manage
 
 
 def closed_port():
@@ -87,3 +88,20 @@ def test_a_bug_still_gets_the_500_page(monkeypatch):
     response = Client(raise_request_exception=False).get("/")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_a_database_that_accepts_and_never_answers_is_given_up_on(tmp_path):
+    """A hung PostgreSQL (or a black-holed address) must not hold a worker for ever: Django
+    gives up connecting after a few seconds, with an error, instead of waiting for good."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel accepts connections; nobody ever answers them
+        port = silent.getsockname()[1]
+        result = run_manage(
+            "migrate",
+            "--check",
+            DJANGO_DEBUG="true",
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/newsite",
+        )
+    assert result.returncode != 0
+    assert "timeout expired" in result.stderr
