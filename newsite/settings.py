@@ -78,13 +78,16 @@ INSTALLED_APPS = [
 # Middleware
 # ------------------------------------------------------------------------------
 # Order matters, outermost first:
-# - Server-Timing wraps everything, so its total is the whole request.
+# - Metrics come first, so that their duration covers every other middleware; they read what
+#   Server-Timing measured (request.timings) once it has finished.
+# - Server-Timing wraps everything else, so its total is the whole request.
 # - WhiteNoise answers static files before anything else runs.
 # - Tags are collected for the whole response; the edge headers are decided from them and
 #   from what the inner middleware did (a session read, a cookie set).
 # - The page cache answers before sessions, CSRF and authentication: a hit skips them all.
 # - Sessions come before authentication (which reads them) and messages (stored in them).
 MIDDLEWARE = [
+    "newsite.cache.metrics.MetricsMiddleware",
     "newsite.cache.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
