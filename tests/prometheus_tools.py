@@ -1,5 +1,5 @@
-"""Prometheus' own tools for the tests marked ``prometheus``: Debian's prometheus package puts
-promtool and prometheus on PATH. Without them those tests skip with one line saying what to
+"""Prometheus' tools for the tests marked ``prometheus``: promtool, and the exporters the tests
+start, from Debian's packages. Without them those tests skip with one line saying what to
 install, and fail under CI=true, exactly as tests.services does for its services (whose table
 of markers this plugin extends; loaded with -p, like it).
 """
@@ -10,22 +10,29 @@ import pytest
 
 from tests import services
 
-INSTALL_HINT = "apt-get install prometheus"
+# Each binary the tests run, and the Debian package it comes from.
+PACKAGES = {
+    "promtool": "prometheus",
+    "prometheus-varnish-exporter": "prometheus-varnish-exporter",
+}
 
-# Found by pytest_configure: the binaries the tests run.
-promtool: str | None = None
-prometheus: str | None = None
+# Found by pytest_configure: {binary: path}.
+paths: dict[str, str] = {}
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    global promtool, prometheus
     service = services.Service("Prometheus")
-    promtool = shutil.which("promtool")
-    prometheus = shutil.which("prometheus")
-    if promtool is None or prometheus is None:
-        service.reason = f"Prometheus' promtool not found: {INSTALL_HINT}"
+    missing = []
+    for binary, package in PACKAGES.items():
+        path = shutil.which(binary)
+        if path is None:
+            missing.append(package)
+        else:
+            paths[binary] = path
+    if missing:
+        service.reason = f"Prometheus' tools not found: apt-get install {' '.join(missing)}"
     else:
         service.available = True
-        service.description = f"promtool at {promtool}"
+        service.description = "promtool and prometheus-varnish-exporter"
     services.available["prometheus"] = service

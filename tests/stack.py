@@ -151,9 +151,11 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def answers(self):
+        # gunicorn accepts connections before its workers have booted: on a busy machine the
+        # first requests time out, which means "not yet", not a failure.
         try:
             return requests.get(f"{self.url}/-/alive/", timeout=1).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def stop(self):

@@ -19,7 +19,7 @@ RULE_TESTS = sorted((PROMETHEUS / "tests").glob("*.yml"))
 
 def promtool(*arguments):
     return subprocess.run(
-        [prometheus_tools.promtool, *map(str, arguments)],
+        [prometheus_tools.paths["promtool"], *map(str, arguments)],
         capture_output=True,
         text=True,
         timeout=120,
