@@ -12,6 +12,7 @@ from tests import services
 
 # Each binary the tests run, and the Debian package it comes from.
 PACKAGES = {
+    "prometheus": "prometheus",
     "promtool": "prometheus",
     "prometheus-varnish-exporter": "prometheus-varnish-exporter",
 }
@@ -23,16 +24,14 @@ paths: dict[str, str] = {}
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     service = services.Service("Prometheus")
-    missing = []
-    for binary, package in PACKAGES.items():
+    for binary in PACKAGES:
         path = shutil.which(binary)
-        if path is None:
-            missing.append(package)
-        else:
+        if path is not None:
             paths[binary] = path
+    missing = sorted({package for binary, package in PACKAGES.items() if binary not in paths})
     if missing:
         service.reason = f"Prometheus' tools not found: apt-get install {' '.join(missing)}"
     else:
         service.available = True
-        service.description = "promtool and prometheus-varnish-exporter"
+        service.description = "Prometheus, promtool and prometheus-varnish-exporter"
     services.available["prometheus"] = service

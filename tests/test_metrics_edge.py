@@ -2,17 +2,16 @@
 prometheus-varnish-exporter) and Django's metrics (served by gunicorn's master) say exactly
 what happened, layer by layer."""
 
-import re
 import subprocess
 
 import pytest
 import requests
 
+from tests.monitoring import metrics_url, scrape, total
 from tests.prometheus_tools import paths
 from tests.server_timing import sql_queries
 from tests.services import free_port
 from tests.stack import wait_until
-from tests.test_metrics_gunicorn import scrape, total
 
 pytestmark = [
     pytest.mark.varnish,
@@ -27,12 +26,7 @@ pytestmark = [
 def monitored(start_edge_stack):
     """Varnish → gunicorn with its metrics on a port of its own, and Varnish's exporter."""
     stack = start_edge_stack(GUNICORN_METRICS_BIND="127.0.0.1:0")
-    log = stack.application.directory / "gunicorn.log"
-    match = wait_until(
-        lambda: re.search(r"Metrics at: (http://127\.0\.0\.1:\d+/metrics)", log.read_text()),
-        "the metrics address in gunicorn's log",
-    )
-    stack.django_metrics = match[1]
+    stack.django_metrics = metrics_url(stack.application.directory / "gunicorn.log")
     port = free_port()
     exporter = subprocess.Popen(
         [

@@ -5,78 +5,25 @@ halfway through the traffic, as max_requests does in production, and nothing the
 """
 
 import os
-import re
 import signal
 from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
 from django_redis import get_redis_connection
 
 from newsite.cache.exporter import UNSAVED_READS_KEY
-from tests.stack import Gunicorn, collect_static, wait_until
+from tests.monitoring import gunicorn_with_metrics, scrape, total
+from tests.stack import wait_until
 
 # django_db: so that the session creates the test database, which gunicorn then uses.
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db]
 
-SECRET_KEY = "metrics-tests-only-secret-key-that-is-long-enough-to-pass-the-checks"
-
 
 @pytest.fixture(scope="module")
 def application(tmp_path_factory, django_db_setup):
-    """gunicorn on this session's test database and Redis, with production settings."""
-    database = connection.settings_dict
-    directory = tmp_path_factory.mktemp("gunicorn")
-    environment = {
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-            f"{database['NAME']}"
-        ),
-        "DJANGO_DEBUG": "false",
-        "DJANGO_HTTPS": "false",
-        "DJANGO_SECRET_KEY": SECRET_KEY,
-        "GUNICORN_METRICS_BIND": "127.0.0.1:0",
-        "DJANGO_STATIC_ROOT": str(directory / "static"),
-    }
-    collect_static(environment["DJANGO_STATIC_ROOT"], environment)
-    server = Gunicorn(directory, environment).start()
-    log = directory / "gunicorn.log"
-    match = wait_until(
-        lambda: re.search(r"Metrics at: (http://127\.0\.0\.1:\d+/metrics)", log.read_text()),
-        "the metrics address in gunicorn's log",
-    )
-    server.metrics_url = match[1]
-    yield server
-    server.stop()
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
-
-
-SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})? (?P<value>\S+)")
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-def scrape(url):
-    """{(name, labels): value} as Prometheus stores them. (prometheus_client's own parser
-    renames counters to end in _total, which Prometheus does not.)"""
-    response = requests.get(url, timeout=5)
-    response.raise_for_status()
-    samples = {}
-    for line in response.text.splitlines():
-        match = SAMPLE.match(line)
-        if match:
-            labels = tuple(sorted(LABEL.findall(match["labels"] or "")))
-            samples[(match["name"], labels)] = float(match["value"])
-    return samples
-
-
-def total(samples, name, **labels):
-    wanted = set(labels.items())
-    return sum(
-        value
-        for (sample, found), value in samples.items()
-        if sample == name and wanted <= set(found)
-    )
+    with gunicorn_with_metrics(tmp_path_factory.mktemp("gunicorn")) as server:
+        yield server
 
 
 def workers_of(master):
