@@ -6,6 +6,8 @@ Run: gunicorn -c deploy/gunicorn.conf.py newsite.wsgi   (GUNICORN_* variables ov
 import multiprocessing
 import os
 
+from newsite.cache import exporter
+
 # Where Varnish finds us. Loopback only: the edge is the only client.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -41,3 +43,36 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Metrics for Prometheus (newsite/cache/metrics.py): each worker counts into files that this
+# master process adds up and serves on a port of its own, loopback by default, which the edge
+# never forwards to (newsite/cache/exporter.py). An empty GUNICORN_METRICS_BIND turns it off.
+metrics_bind = os.environ.get("GUNICORN_METRICS_BIND", "127.0.0.1:9808")
+
+
+def on_starting(server):
+    if metrics_bind:
+        # Before anything imports prometheus_client: the workers inherit the setting.
+        exporter.prepare_directory()
+
+
+def when_ready(server):
+    if metrics_bind:
+        server.metrics_server = exporter.start(metrics_bind, server)
+
+
+def post_fork(server, worker):
+    # The worker inherited the master's listening socket for metrics; only the master answers.
+    metrics_server = getattr(server, "metrics_server", None)
+    if metrics_server is not None:
+        metrics_server.socket.close()
+
+
+def child_exit(server, worker):
+    if metrics_bind:
+        exporter.worker_exited(worker.pid)
+
+
+def on_exit(server):
+    if metrics_bind:
+        exporter.remove_directory()

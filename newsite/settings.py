@@ -127,7 +127,9 @@ INSTALLED_APPS = [
 # Middleware
 # ------------------------------------------------------------------------------
 # Order matters, outermost first:
-# - Server-Timing wraps everything, so its total is the whole request.
+# - Metrics come first, so that their duration covers every other middleware; they read what
+#   Server-Timing measured (request.timings) once it has finished.
+# - Server-Timing wraps everything else, so its total is the whole request.
 # - The security headers (CSP, Permissions-Policy) go on every response, page-cache hits and
 #   429s included, so they sit outside everything that may answer early.
 # - WhiteNoise answers static files before anything else runs.
@@ -140,6 +142,7 @@ INSTALLED_APPS = [
 #   the exception is raised (accounts/sessions.py).
 # - Axes last, as its documentation asks: it turns a sign-in refused by a lockout into the 429.
 MIDDLEWARE = [
+    "newsite.cache.metrics.MetricsMiddleware",
     "newsite.cache.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -159,8 +159,12 @@ class Gunicorn:
             match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
             return match and int(match[1])
 
-        self.port = wait_until(listening_port, "gunicorn", process=self.process, log=log)
-        wait_until(self.answers, "gunicorn's /-/alive/", process=self.process, log=log)
+        try:
+            self.port = wait_until(listening_port, "gunicorn", process=self.process, log=log)
+            wait_until(self.answers, "gunicorn's /-/alive/", process=self.process, log=log)
+        except BaseException:
+            self.stop()  # nobody else holds it yet
+            raise
         return self
 
     @property

@@ -1,0 +1,75 @@
+"""Helpers for the tests of the monitoring: a gunicorn with its metrics endpoint, and reading
+what an endpoint serves as Prometheus would store it."""
+
+import re
+from contextlib import contextmanager
+
+import requests
+from django.db import connection
+
+from tests.stack import Gunicorn, collect_static, wait_until
+
+SECRET_KEY = "metrics-tests-only-secret-key-that-is-long-enough-to-pass-the-checks"
+
+
+@contextmanager
+def gunicorn_with_metrics(directory):
+    """gunicorn on this session's test database and Redis, with production settings and its
+    metrics on a port of its own (`.metrics_url`). Needs the test database set up."""
+    database = connection.settings_dict
+    environment = {
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "GUNICORN_METRICS_BIND": "127.0.0.1:0",
+        "DJANGO_STATIC_ROOT": str(directory / "static"),
+    }
+    collect_static(environment["DJANGO_STATIC_ROOT"], environment)
+    server = Gunicorn(directory, environment).start()
+    log = directory / "gunicorn.log"
+    server.metrics_url = metrics_url(log)
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def metrics_url(log):
+    """The metrics address gunicorn's master wrote in its log (GUNICORN_METRICS_BIND :0)."""
+    match = wait_until(
+        lambda: re.search(r"Metrics at: (http://127\.0\.0\.1:\d+/metrics)", log.read_text()),
+        "the metrics address in gunicorn's log",
+    )
+    return match[1]
+
+
+SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})? (?P<value>\S+)")
+LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(url):
+    """{(name, labels): value} as Prometheus stores them. (prometheus_client's own parser
+    renames counters to end in _total, which Prometheus does not.)"""
+    response = requests.get(url, timeout=5)
+    response.raise_for_status()
+    samples = {}
+    for line in response.text.splitlines():
+        match = SAMPLE.match(line)
+        if match:
+            labels = tuple(sorted(LABEL.findall(match["labels"] or "")))
+            samples[(match["name"], labels)] = float(match["value"])
+    return samples
+
+
+def total(samples, name, **labels):
+    wanted = set(labels.items())
+    return sum(
+        value
+        for (sample, found), value in samples.items()
+        if sample == name and wanted <= set(found)
+    )
