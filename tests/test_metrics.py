@@ -173,7 +173,7 @@ def test_reads_waiting_to_be_saved_are_read_from_redis_at_scrape_time(client, ma
     first, second = make_newsroom()[:2]
     for article, reads in ((first, 3), (second, 2)):
         for _ in range(reads):
-            client.post(f"/-/read/{article.pk}/")
+            client.post(article.read_beacon_url)
     assert unsaved_reads() == {"newsite_reads_unsaved": 5, "newsite_reads_unsaved_articles": 2}
 
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from django_redis import get_redis_connection
 
-from newsite.cache.exporter import UNSAVED_READS_KEY
+from articles.queries import reads
 from tests.monitoring import gunicorn_with_metrics, scrape, total
 from tests.stack import wait_until
 
@@ -61,8 +60,8 @@ def test_the_counts_of_every_worker_add_up_even_after_the_workers_were_replaced(
 
 
 def test_reads_waiting_to_be_saved_are_served_by_the_master(application):
-    redis = get_redis_connection("default")
-    redis.hset(UNSAVED_READS_KEY, mapping={"1": 4, "2": 1})
+    for article_id in [1, 1, 1, 1, 2]:
+        reads.increment(article_id)
     samples = scrape(application.metrics_url)
     assert total(samples, "newsite_reads_unsaved") == 5
     assert total(samples, "newsite_reads_unsaved_articles") == 2

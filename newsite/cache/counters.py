@@ -93,6 +93,19 @@ class RedisCounter:
             for batch_id, counts in zip(batch_ids, batches, strict=True)
         }
 
+    def waiting(self):
+        """{member: count} of everything counted and not yet saved: the counts not yet
+        claimed, and the pending batches (for monitoring: newsite/cache/exporter.py)."""
+        waiting = Counter(
+            {
+                member.decode(): int(count)
+                for member, count in self._redis().hgetall(f"{self.name}:unsaved").items()
+            }
+        )
+        for counts in self.batches().values():
+            waiting.update(counts)
+        return dict(waiting)
+
     def forget(self, batch_id):
         """Remove a pending batch, once its counts are saved elsewhere."""
         with self._redis().pipeline(transaction=True) as pipeline:

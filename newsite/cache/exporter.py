@@ -13,7 +13,8 @@ import tempfile
 
 DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # Read counts not yet saved to PostgreSQL (newsite/cache/counters.py, `reads`).
-UNSAVED_READS_KEY = "reads:unsaved"
+# The hot counter of article reads (articles/queries.py).
+READS_COUNTER = "reads"
 
 
 def prepare_directory():
@@ -120,5 +121,6 @@ class UnsavedReadsCollector:
 
         if not isinstance(caches["default"], django_redis.cache.RedisCache):
             return None
-        redis = django_redis.get_redis_connection("default")
-        return [int(count) for count in redis.hvals(UNSAVED_READS_KEY)]
+        from newsite.cache.counters import RedisCounter
+
+        return list(RedisCounter(READS_COUNTER, days=0).waiting().values())
