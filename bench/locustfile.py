@@ -38,6 +38,7 @@ import django  # noqa: E402
 django.setup()
 
 from bench import report  # noqa: E402
+from demo.credentials import DEMO_READERS  # noqa: E402
 
 # How long after an edit's commit a reader may still get the old headline: the edit reaches
 # Varnish (a ban) and Redis (new generations) before save() returns, and a page built from the
@@ -140,12 +141,12 @@ class SignedInReader(Reader):
 
     def on_start(self):
         login = self.client.get("/accounts/login/", name="sign in")
-        username = random.choice(["alice", "bob"])
+        username = random.choice(list(DEMO_READERS))
         self.client.post(
             "/accounts/login/",
             {
                 "username": username,
-                "password": f"{username}-demo",
+                "password": DEMO_READERS[username],
                 "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
             },
             headers={"Referer": login.url},

@@ -45,6 +45,7 @@ from bench.stack import (
     prepare_database,
 )
 from bench.wrk import wrk
+from demo.credentials import DEMO_READERS
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -120,7 +121,7 @@ def machine():
     }
 
 
-def sign_in(edge_url, username="alice", password="alice-demo"):
+def sign_in(edge_url, username="alice"):
     """A demo reader's session cookie, signed in through the edge like a browser."""
     session = requests.Session()
     login = session.get(f"{edge_url}/accounts/login/")
@@ -128,7 +129,7 @@ def sign_in(edge_url, username="alice", password="alice-demo"):
         login.url,
         data={
             "username": username,
-            "password": password,
+            "password": DEMO_READERS[username],
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },
         headers={"Referer": login.url},

@@ -26,6 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: `python deploy/cluster.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from demo.credentials import demo_readers_in_words
 from deploy import engines
 from deploy.varnish.render import render
 
@@ -35,7 +36,6 @@ STATE = PROJECT / ".cluster"
 # and for tools that stop or freeze one engine.
 RUNNING_FILE = "running.json"
 DATABASE = "newsite"
-READER_ACCOUNTS = "alice / alice-demo, bob / bob-demo"
 BINARIES = [
     "postgres", "pg_basebackup", "initdb", "pgbouncer", "redis-server", "redis-sentinel",
     "varnishd", "varnishadm", "haproxy",
@@ -418,7 +418,8 @@ def describe(cluster):
     sentinels = ", ".join(map(str, cluster.sentinel_ports))
     cluster.say(f"Underneath: {underneath}; sentinels {sentinels}")
     cluster.say(
-        f"Demo accounts: editor / {cluster.editor_password()} (the newsroom), {READER_ACCOUNTS}"
+        f"Demo accounts: editor / {cluster.editor_password()} (the newsroom), "
+        f"{demo_readers_in_words()}"
     )
     cluster.say(f"Logs: {cluster.directory}/<engine>/<engine>.log. Ctrl-C stops everything.")
 

@@ -28,6 +28,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 STATE = PROJECT / ".stack"
 sys.path.insert(0, str(PROJECT))
 
+from demo.credentials import demo_readers_in_words  # noqa: E402
 from deploy.varnish.render import render  # noqa: E402
 
 EDGE_PORT = int(os.environ.get("STACK_EDGE_PORT", "8080"))
@@ -161,7 +162,7 @@ def main():
         say(f"The newsroom (admin):               http://127.0.0.1:{EDGE_PORT}/admin/")
         say(f"gunicorn directly, without the edge: http://127.0.0.1:{APP_PORT}/")
         say(f"Staff account: editor / {env['NEWSITE_EDITOR_PASSWORD']}  (kept in .stack/)")
-        say("Demo readers: alice / alice-demo, bob / bob-demo")
+        say(f"Demo readers: {demo_readers_in_words()}")
         say("Ctrl-C stops Varnish and gunicorn.")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(process.poll() is None for process in processes):

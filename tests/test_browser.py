@@ -10,6 +10,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from demo.credentials import DEMO_READERS
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -31,7 +33,7 @@ def test_a_reader_follows_a_headline_signs_in_and_saves_the_article(
 
     page.get_by_role("link", name="Sign in").first.click()
     page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-demo")
+    page.get_by_label("Password").fill(DEMO_READERS["alice"])
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(article_url)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from demo.credentials import DEMO_READERS
 from deploy import engines
 from newsite.replicas import FENCE_KEY
 
@@ -95,7 +96,7 @@ def sign_in(url, username):
         login.url,
         data={
             "username": username,
-            "password": f"{username}-demo",
+            "password": DEMO_READERS[username],
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },
         headers={"Referer": login.url},

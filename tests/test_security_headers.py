@@ -11,6 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from articles.models import Article
+from demo.credentials import DEMO_READERS
 from tests.server_timing import server_timing
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -110,7 +111,7 @@ def test_the_site_works_in_chromium_under_its_policy_without_a_single_violation(
     article_url = page.url
     page.get_by_role("link", name="Sign in").first.click()
     page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-demo")
+    page.get_by_label("Password").fill(DEMO_READERS["alice"])
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(article_url)
     # Filled by site.js from /_fragments/ (AJAX), the CSRF token taken from the cookie.
