@@ -1,7 +1,8 @@
 """What the demo newspaper says, read from data/newsroom.toml and data/phrases.toml.
 
-The content is data, not code, so that a fork can make the demo its own (other sections, another
-language) by editing text files, and a change to a headline template reads as one line in a diff.
+The content is data, not code, so that a fork can make the demo its own (other sections, other
+headlines) by editing text files, and a change to a headline template reads as one line in a
+diff.
 """
 
 import tomllib

@@ -24,8 +24,8 @@ MIN_READERS = 50
 MAX_READERS = 2_000
 SAVES_PER_READER = 10
 SAVE_DELAY_MEAN = timedelta(days=1)
-# How keen each reader is (how often they comment): a few do most of it. The demo readers are
-# among the keen ones, so that their pages have something to show.
+# How keen each reader is (how often they comment and save): a few do most of it. The demo
+# readers are among the keen ones, so that their pages have something to show.
 DEMO_READER_KEENNESS = 5.0
 KEENNESS_SHAPE = 1.5
 MAX_KEENNESS = 20.0
@@ -46,7 +46,9 @@ class Readers:
             MAX_READERS, max(MIN_READERS, round(article_count * READERS_PER_ARTICLE))
         )
         self.save_count = self.reader_count * SAVES_PER_READER
-        self.article_count = article_count
+        # Filled by create_accounts(): every reader's id, and how keen each is (cumulative).
+        self.ids = []
+        self.cumulative_keenness = []
         self.saves = BulkWriter(SavedArticle, ["user_id", "article_id", "saved_at"])
         self.saved_pairs = set()
         self.counts = Counter()
