@@ -37,13 +37,13 @@ run: $(VENV)/installed
 
 # The whole stack, production settings over plain http (deploy/stack.py). Ctrl-C stops it.
 stack: $(VENV)/installed
-	$(PYTHON) deploy/stack.py
+	$(PYTHON) -m deploy.stack
 
 # The book's whole topology on loopback (deploy/cluster.py): HAProxy, two Varnish nodes, two
 # application servers, PgBouncer, a PostgreSQL primary and replica, Redis with Sentinel.
 cluster: $(VENV)/installed
 	deploy/ensure-packages.sh postgresql pgbouncer redis-server redis-sentinel varnish haproxy
-	$(PYTHON) deploy/cluster.py
+	$(PYTHON) -m deploy.cluster
 
 test: $(VENV)/installed lint
 	$(VENV)/bin/pytest
@@ -51,11 +51,11 @@ test: $(VENV)/installed lint
 # Benchmarks: Debian's wrk, nginx and Varnish, the local PostgreSQL and Redis (bench/).
 bench: $(VENV)/installed
 	deploy/ensure-packages.sh wrk nginx-light varnish
-	$(PYTHON) bench/run.py
+	$(PYTHON) -m bench.run
 
 bench-scale: $(VENV)/installed
 	deploy/ensure-packages.sh wrk
-	$(PYTHON) bench/scale.py
+	$(PYTHON) -m bench.scale
 
 # Against a running `make stack` or `make cluster`: a realistic mix of visitors and a
 # consistency checker.

@@ -9,13 +9,9 @@ run, median of the runs). The target: cold at a million articles ≤ 1.5 × cold
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report
 from bench.stack import PROJECT, Servers, base_environment, empty_cache, prepare_database

@@ -15,16 +15,12 @@ starts the same cluster on free ports); it is not a deployment.
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: `python deploy/cluster.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from deploy import engines
 from deploy.varnish.render import render
@@ -51,6 +47,7 @@ class Ports:
     varnish: tuple = (8081, 8082)  # plain HTTP: bans, and people looking at one node
     varnish_proxy: tuple = (8181, 8182)  # the PROXY protocol, from HAProxy only
     application: tuple = (8001, 8002)
+    application_metrics: tuple = (9811, 9812)  # each gunicorn's /metrics, for Prometheus
     pgbouncer: int = 6432
     postgres_primary: int = 5433  # 5432 stays free for a system PostgreSQL
     postgres_replica: int = 5434
@@ -79,6 +76,7 @@ class Ports:
             varnish=(engines.free_port(), engines.free_port()),
             varnish_proxy=(engines.free_port(), engines.free_port()),
             application=(0, 0),
+            application_metrics=(engines.free_port(), engines.free_port()),
             pgbouncer=0,
             postgres_primary=0,
             postgres_replica=0,
@@ -176,12 +174,8 @@ class Cluster:
         return environment
 
     def kept_secret(self, name, length):
-        """A random secret generated on first use and kept in the cluster's folder, readable
-        by its owner only."""
-        secret_file = self.directory / name
-        if not secret_file.exists():
-            write_private(secret_file, secrets.token_urlsafe(length))
-        return secret_file.read_text()
+        """A random secret generated on first use and kept in the cluster's folder."""
+        return engines.kept_secret(self.directory, name, length)
 
     def editor_password(self):
         return self.kept_secret("editor_password", 12)
@@ -216,7 +210,7 @@ class Cluster:
             "environment": self.environment(),
             "engines": {name: {"pid": e.pid, "port": e.port} for name, e in self.engines.items()},
         }
-        write_private(self.directory / RUNNING_FILE, json.dumps(running, indent=2))
+        engines.write_private(self.directory / RUNNING_FILE, json.dumps(running, indent=2))
         self.announced = True
         return self
 
@@ -257,12 +251,8 @@ class Cluster:
         )
 
     def _create_database(self, port):
-        exists = engines.postgres_query(
-            port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
-        )
-        if exists is None:
-            self.say(f"Creating the database {DATABASE}")
-            engines.postgres_query(port, f"CREATE DATABASE {DATABASE}")
+        if engines.ensure_database(f"postgres://postgres@127.0.0.1:{port}/{DATABASE}"):
+            self.say(f"Created the database {DATABASE}")
         # Which statements ran where: pg_stat_statements, on the primary and (replicated) the
         # replica. `SELECT calls, query FROM pg_stat_statements ORDER BY calls DESC`.
         engines.postgres_query(
@@ -306,12 +296,18 @@ class Cluster:
         manage("collectstatic", "--noinput", "--verbosity", "0")
 
     def _start_application_servers(self):
-        for number, application_port in enumerate(self.ports.application, start=1):
+        ports = zip(self.ports.application, self.ports.application_metrics, strict=True)
+        for number, (application_port, metrics_port) in enumerate(ports, start=1):
             name = f"gunicorn{number}"
             self._add(
                 name,
-                lambda port, name=name: engines.gunicorn(
-                    self.directory / name, port, self.environment(), name=name, workers=2
+                lambda port, name=name, metrics_port=metrics_port: engines.gunicorn(
+                    self.directory / name,
+                    port,
+                    self.environment(),
+                    name=name,
+                    workers=2,
+                    metrics_bind=f"127.0.0.1:{metrics_port}",
                 ),
                 application_port,
             )
@@ -344,12 +340,6 @@ class Cluster:
             ),
             self.ports.load_balancer,
         )
-
-
-def write_private(path, text):
-    """Write a file only its owner may read: these hold the secret key."""
-    path.touch(mode=0o600)
-    path.write_text(text)
 
 
 def running_cluster(directory=STATE):
@@ -406,6 +396,10 @@ def describe(cluster):
         *(
             (f"{name}, one application server", f"{cluster.node_url(name)}/")
             for name in cluster.application_names
+        ),
+        *(
+            (f"gunicorn{number}'s metrics", f"http://127.0.0.1:{port}/metrics")
+            for number, port in enumerate(cluster.ports.application_metrics, start=1)
         ),
     ]
     width = max(len(label) for label, _ in addresses) + 2
