@@ -9,7 +9,7 @@ PYTHON := $(VENV)/bin/python
 DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
-.PHONY: help run stack cluster test lint format bench bench-scale load \
+.PHONY: help run stack cluster test check-migrations lint format bench bench-scale load \
 	lock upgrade clean
 
 help: ## list these commands
@@ -44,10 +44,17 @@ cluster: $(VENV)/installed ## HAProxy at :8080 -> 2 Varnish -> 2 gunicorn -> PgB
 	deploy/ensure-packages.sh postgresql pgbouncer redis-server redis-sentinel varnish haproxy
 	$(PYTHON) -m deploy.cluster
 
-test: $(VENV)/installed lint ## lint, then run the whole test suite
+test: $(VENV)/installed lint check-migrations ## lint, check the migrations, run the whole test suite
 	$(VENV)/bin/pytest
 
-lint: $(VENV)/installed ## ruff: lint and formatting
+# Any model change without its migration fails (CI runs it through `make test`). The check
+# reads no database: an in-memory SQLite stands in for whatever DATABASE_URL names.
+check-migrations: export DJANGO_DEBUG = true
+check-migrations: export DATABASE_URL = sqlite://:memory:
+check-migrations: $(VENV)/installed ## fail if a model change has no migration
+	$(PYTHON) manage.py makemigrations --check --dry-run
+
+lint: $(VENV)/installed ## ruff: lint and formatting, as pre-commit runs them
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

@@ -115,7 +115,7 @@ def test_esi_works_with_gzip(edge):
         assert "<esi:include" not in response.text
 
 
-def test_no_reader_ever_sees_another_readers_bits(edge):
+def test_no_reader_ever_sees_another_readers_bits(edge):  # noqa: C901
     """Readers and anonymous visitors, all at once, on the same cached pages."""
     articles = ArticleFactory.create_batch(3, topics=[TopicFactory()])
     names = ["alice", "bob", "carol"]

@@ -626,7 +626,7 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(
+    def handle(  # noqa: C901
         self, *args, articles, random_seed, flush, if_empty, demo_passwords, verbosity, **options
     ):
         if articles < 1:
