@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import http.client
 import os
 import pwd
@@ -94,6 +95,7 @@ def wait_until(condition, what, seconds=10, process=None):
 # ------------------------------------------------------------------------------
 # Finding binaries and ports
 # ------------------------------------------------------------------------------
+@functools.cache
 def postgres_binaries():
     """The directory of PostgreSQL's server binaries (postgres, initdb), or None."""
     pg_config = shutil.which("pg_config")
