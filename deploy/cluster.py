@@ -72,7 +72,7 @@ class Ports:
         servers must know them (to send bans) before Varnish starts."""
         return cls(
             load_balancer=0,
-            haproxy_stats=engines.free_port(),
+            haproxy_stats=0,
             varnish=(engines.free_port(), engines.free_port()),
             varnish_proxy=(engines.free_port(), engines.free_port()),
             application=(0, 0),
@@ -105,6 +105,8 @@ class Cluster:
     engines: dict = field(default_factory=dict)
     # True once running.json says this cluster runs (and only then does stop() remove it).
     announced: bool = field(default=False, init=False)
+    # HAProxy's statistics port; a free one is picked with each try at starting HAProxy.
+    stats_port: int = field(default=0, init=False)
 
     # --------------------------------------------------------------------------
     # Addresses
@@ -118,7 +120,7 @@ class Cluster:
 
     @property
     def stats_url(self):
-        return f"http://127.0.0.1:{self.ports.haproxy_stats}/"
+        return f"http://127.0.0.1:{self.stats_port}/"
 
     @property
     def varnish_names(self):
@@ -333,13 +335,14 @@ class Cluster:
                 ),
                 http_port,
             )
-        self._add(
-            "haproxy",
-            lambda port: engines.haproxy(
-                self.directory / "haproxy", port, self.ports.haproxy_stats, self.ports.varnish_proxy
-            ),
-            self.ports.load_balancer,
-        )
+
+        def haproxy(port):
+            self.stats_port = self.ports.haproxy_stats or engines.free_port()
+            return engines.haproxy(
+                self.directory / "haproxy", port, self.stats_port, self.ports.varnish_proxy
+            )
+
+        self._add("haproxy", haproxy, self.ports.load_balancer)
 
 
 def running_cluster(directory=STATE):
