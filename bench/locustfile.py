@@ -15,25 +15,20 @@ import json
 import os
 import random
 import re
-import sys
 import threading
 import time
 from html import unescape
-from pathlib import Path
 
 from locust import HttpUser, between, constant, events, task
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
+from deploy.cluster import environment_if_running
+from deploy.stack import environment
 
 # The editor writes through Django's ORM in this process, on the stack's database (or the
 # running `make cluster`'s): a commit here invalidates and bans exactly as an edit in the admin.
-from deploy.cluster import environment_if_running  # noqa: E402
-from deploy.stack import environment  # noqa: E402
-
 os.environ.update(environment_if_running() or environment())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsite.settings")
-import django  # noqa: E402
+import django
 
 django.setup()
 

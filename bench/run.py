@@ -29,8 +29,6 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bench import report
 from bench.stack import (
     CPUS,

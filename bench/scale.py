@@ -10,13 +10,9 @@ at the smallest: near 1, a page costs the same whatever the size of the archive.
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report
 from bench.stack import PROJECT, Servers, base_environment, empty_cache, prepare_database

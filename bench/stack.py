@@ -2,27 +2,25 @@
 
 Every server is pinned to the server cores and the load generator to its own (on this 2-core
 machine: wrk on CPU 0, servers on CPU 1), so that they do not fight over one core unevenly.
-Ports are fixed (81xx) so that a reader can point a browser at a running benchmark.
+Ports are fixed (81xx) so that a reader can point a browser at a running benchmark. The
+engines are started, waited for and stopped by deploy/engines.py, as everywhere else.
 """
 
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import requests
+from deploy import engines
+from deploy.varnish.render import render
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
-
-from deploy.stack import create_database  # noqa: E402
-from deploy.varnish.render import render  # noqa: E402
-
+PROJECT = engines.PROJECT
 STATE = PROJECT / ".bench"
 CPUS = os.cpu_count() or 1
 LOAD_CPUS = "0"
 SERVER_CPUS = ",".join(str(cpu) for cpu in range(1, CPUS)) or "0"
+# What the engines are pinned to: nothing on a one-core machine.
+SERVER_PINNING = SERVER_CPUS if CPUS > 1 else None
 SECRET_KEY = "benchmark-only-secret-key-that-is-long-enough-and-random-enough-8fj3"
 PURGE_SECRET = "benchmark-only-purge-secret-long-enough-3kd9"
 
@@ -77,7 +75,7 @@ def prepare_database(name, articles, environment, say):
 
     Returns the seconds the seed took, or None when the database was reused.
     """
-    create_database(database_url(name))
+    engines.ensure_database(database_url(name))
     manage(environment, "migrate", "--noinput", "--verbosity", "0")
     count = int(
         manage(
@@ -97,66 +95,41 @@ def prepare_database(name, articles, environment, say):
     return time.monotonic() - started
 
 
-def wait_for(url, process, what, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with status {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not answer at {url}")
-
-
 class Servers:
     """Starts servers and stops them all at the end (a context manager)."""
 
     def __init__(self):
-        self.processes = []
+        self.started = []
         STATE.mkdir(exist_ok=True)
-        self.logs = STATE / "logs"
-        self.logs.mkdir(exist_ok=True)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exception):
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        engines.stop_all(self.started)
 
-    def _start(self, name, command, **options):
-        log = (self.logs / f"{name}.log").open("wb")
-        process = subprocess.Popen(
-            pinned(command, SERVER_CPUS), stdout=log, stderr=subprocess.STDOUT, **options
-        )
-        self.processes.append(process)
-        return process
+    def _start(self, engine):
+        self.started.append(engine)
+        engine.start()
+        return engine.url
 
     def gunicorn(self, name, port, environment, **settings):
         """newsite under gunicorn with deploy/gunicorn.conf.py, its workers sized for the
-        server cores (2 × cores + 1)."""
-        workers = str(2 * len(SERVER_CPUS.split(",")) + 1)
-        env = {
-            **environment,
-            **settings,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": workers,
-            "GUNICORN_ACCESS_LOG": "",
-        }
-        command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-        process = self._start(name, [*command, "newsite.wsgi"], cwd=PROJECT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        wait_for(f"{url}/-/alive/", process, name)
-        return url
+        server cores (2 × cores + 1), without an access log."""
+        return self._start(
+            engines.gunicorn(
+                STATE / name,
+                port,
+                {**environment, **settings},
+                name=name,
+                workers=2 * len(SERVER_CPUS.split(",")) + 1,
+                # Counted as in production (each worker writes to shared files), served on a
+                # port the kernel picks.
+                metrics_bind="127.0.0.1:0",
+                access_log=False,
+                cpus=SERVER_PINNING,
+            )
+        )
 
     def varnish(self, name, port, backend_port, extra_vcl=""):
         directory = STATE / name
@@ -170,11 +143,14 @@ class Servers:
                 purge_secret=PURGE_SECRET,
             )
         )
-        command = ["varnishd", "-F", "-j", "none", "-n", str(directory)]
-        command += ["-a", f"127.0.0.1:{port}", "-f", str(top), "-s", "malloc,512m"]
-        process = self._start(name, command)
-        url = f"http://127.0.0.1:{port}"
-        wait_for(f"{url}/-/alive/", process, name)
+        edge = engines.varnish(directory, port, top, name=name, memory="512m", cpus=SERVER_PINNING)
+        url = self._start(edge)
+        engines.wait_until(
+            lambda: engines.url_answers(f"{url}/-/alive/"),
+            f"{name} passes /-/alive/ on to its backend",
+            seconds=engines.STARTUP_SECONDS,
+            process=edge.process,
+        )
         return url
 
     def nginx(self, name, port, root):
@@ -208,7 +184,15 @@ http {{
 }}
 """
         )
-        process = self._start(name, ["nginx", "-c", str(configuration), "-p", str(directory)])
         url = f"http://127.0.0.1:{port}"
-        wait_for(f"{url}/", process, name)
-        return url
+        return self._start(
+            engines.Engine(
+                name=name,
+                command=["nginx", "-c", configuration, "-p", directory],
+                port=port,
+                directory=directory,
+                # Any answer will do: the root has no index page.
+                ready=lambda engine: engines.http_status(f"{url}/") is not None,
+                cpus=SERVER_PINNING,
+            )
+        )

@@ -15,16 +15,12 @@ starts the same cluster on free ports); it is not a deployment.
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: `python deploy/cluster.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demo.credentials import demo_readers_in_words
 from deploy import engines
@@ -51,6 +47,7 @@ class Ports:
     varnish: tuple = (8081, 8082)  # plain HTTP: bans, and people looking at one node
     varnish_proxy: tuple = (8181, 8182)  # the PROXY protocol, from HAProxy only
     application: tuple = (8001, 8002)
+    application_metrics: tuple = (9811, 9812)  # each gunicorn's /metrics, for Prometheus
     pgbouncer: int = 6432
     postgres_primary: int = 5433  # 5432 stays free for a system PostgreSQL
     postgres_replica: int = 5434
@@ -75,10 +72,11 @@ class Ports:
         servers must know them (to send bans) before Varnish starts."""
         return cls(
             load_balancer=0,
-            haproxy_stats=engines.free_port(),
+            haproxy_stats=0,
             varnish=(engines.free_port(), engines.free_port()),
             varnish_proxy=(engines.free_port(), engines.free_port()),
             application=(0, 0),
+            application_metrics=(engines.free_port(), engines.free_port()),
             pgbouncer=0,
             postgres_primary=0,
             postgres_replica=0,
@@ -107,6 +105,8 @@ class Cluster:
     engines: dict = field(default_factory=dict)
     # True once running.json says this cluster runs (and only then does stop() remove it).
     announced: bool = field(default=False, init=False)
+    # HAProxy's statistics port; a free one is picked with each try at starting HAProxy.
+    stats_port: int = field(default=0, init=False)
 
     # --------------------------------------------------------------------------
     # Addresses
@@ -120,7 +120,7 @@ class Cluster:
 
     @property
     def stats_url(self):
-        return f"http://127.0.0.1:{self.ports.haproxy_stats}/"
+        return f"http://127.0.0.1:{self.stats_port}/"
 
     @property
     def varnish_names(self):
@@ -176,12 +176,8 @@ class Cluster:
         return environment
 
     def kept_secret(self, name, length):
-        """A random secret generated on first use and kept in the cluster's folder, readable
-        by its owner only."""
-        secret_file = self.directory / name
-        if not secret_file.exists():
-            write_private(secret_file, secrets.token_urlsafe(length))
-        return secret_file.read_text()
+        """A random secret generated on first use and kept in the cluster's folder."""
+        return engines.kept_secret(self.directory, name, length)
 
     def editor_password(self):
         return self.kept_secret("editor_password", 12)
@@ -216,7 +212,7 @@ class Cluster:
             "environment": self.environment(),
             "engines": {name: {"pid": e.pid, "port": e.port} for name, e in self.engines.items()},
         }
-        write_private(self.directory / RUNNING_FILE, json.dumps(running, indent=2))
+        engines.write_private(self.directory / RUNNING_FILE, json.dumps(running, indent=2))
         self.announced = True
         return self
 
@@ -257,12 +253,8 @@ class Cluster:
         )
 
     def _create_database(self, port):
-        exists = engines.postgres_query(
-            port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
-        )
-        if exists is None:
-            self.say(f"Creating the database {DATABASE}")
-            engines.postgres_query(port, f"CREATE DATABASE {DATABASE}")
+        if engines.ensure_database(f"postgres://postgres@127.0.0.1:{port}/{DATABASE}"):
+            self.say(f"Created the database {DATABASE}")
         # Which statements ran where: pg_stat_statements, on the primary and (replicated) the
         # replica. `SELECT calls, query FROM pg_stat_statements ORDER BY calls DESC`.
         engines.postgres_query(
@@ -306,12 +298,18 @@ class Cluster:
         manage("collectstatic", "--noinput", "--verbosity", "0")
 
     def _start_application_servers(self):
-        for number, application_port in enumerate(self.ports.application, start=1):
+        ports = zip(self.ports.application, self.ports.application_metrics, strict=True)
+        for number, (application_port, metrics_port) in enumerate(ports, start=1):
             name = f"gunicorn{number}"
             self._add(
                 name,
-                lambda port, name=name: engines.gunicorn(
-                    self.directory / name, port, self.environment(), name=name, workers=2
+                lambda port, name=name, metrics_port=metrics_port: engines.gunicorn(
+                    self.directory / name,
+                    port,
+                    self.environment(),
+                    name=name,
+                    workers=2,
+                    metrics_bind=f"127.0.0.1:{metrics_port}",
                 ),
                 application_port,
             )
@@ -337,19 +335,14 @@ class Cluster:
                 ),
                 http_port,
             )
-        self._add(
-            "haproxy",
-            lambda port: engines.haproxy(
-                self.directory / "haproxy", port, self.ports.haproxy_stats, self.ports.varnish_proxy
-            ),
-            self.ports.load_balancer,
-        )
 
+        def haproxy(port):
+            self.stats_port = self.ports.haproxy_stats or engines.free_port()
+            return engines.haproxy(
+                self.directory / "haproxy", port, self.stats_port, self.ports.varnish_proxy
+            )
 
-def write_private(path, text):
-    """Write a file only its owner may read: these hold the secret key."""
-    path.touch(mode=0o600)
-    path.write_text(text)
+        self._add("haproxy", haproxy, self.ports.load_balancer)
 
 
 def running_cluster(directory=STATE):
@@ -406,6 +399,10 @@ def describe(cluster):
         *(
             (f"{name}, one application server", f"{cluster.node_url(name)}/")
             for name in cluster.application_names
+        ),
+        *(
+            (f"gunicorn{number}'s metrics", f"http://127.0.0.1:{port}/metrics")
+            for number, port in enumerate(cluster.ports.application_metrics, start=1)
         ),
     ]
     width = max(len(label) for label, _ in addresses) + 2

@@ -5,29 +5,33 @@ its Sentinels, gunicorn, Varnish and HAProxy: every command line is written here
 engine is an `Engine` with its own port and directory, started and waited for the same way.
 Waiting is for the engine's own answer (a refused connection or a read timeout while it boots
 only means "not yet"), and stopping ends only the processes this module started, by their pid.
-`make cluster` (deploy/cluster.py) and its tests use it; so can anything that needs to kill,
-freeze or restart one engine (`kill()`, `pause()`, `resume()`, `start()` again).
+`make stack`, `make cluster`, the benchmarks and the tests all start their engines here; the
+tests also kill, freeze or restart one (`kill()`, `pause()`, `resume()`, `start()` again).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import http.client
 import os
 import pwd
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+from urllib.parse import urlsplit
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEPLOY = PROJECT / "deploy"
@@ -50,23 +54,76 @@ PACKAGES = {
 
 
 class EngineFailed(Exception):
-    """An engine could not be started; the message says why, in one line plus its log tail."""
+    """An engine could not be started: `reason` says why in one line, `details` is its log tail."""
+
+    def __init__(self, reason, details=""):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+    def __str__(self):
+        return f"{self.reason}\n{self.details}" if self.details else self.reason
+
+
+class EngineExited(EngineFailed):
+    """The process ended before it answered (its log may say that its port was taken)."""
+
+
+# ------------------------------------------------------------------------------
+# Waiting: one loop, for an engine's answer and for anything a test waits on
+# ------------------------------------------------------------------------------
+def wait_until(condition, what, seconds=10, process=None):
+    """Poll `condition()` until it returns something true, and return that.
+
+    Raise EngineExited as soon as `process` (a Popen) has ended, and TimeoutError once
+    `seconds` have passed. Never a fixed sleep: the pause grows from 10 ms to 0.2 s.
+    """
+    deadline = time.monotonic() + seconds
+    pause = 0.01
+    while True:
+        if process is not None and process.poll() is not None:
+            raise EngineExited(f"{what}: the process exited with status {process.returncode}")
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"never happened within {seconds} s: {what}")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 # ------------------------------------------------------------------------------
 # Finding binaries and ports
 # ------------------------------------------------------------------------------
+@functools.cache
 def postgres_binaries():
-    """Debian keeps the server binaries off PATH, one directory per major version."""
+    """The directory of PostgreSQL's server binaries (postgres, initdb), or None."""
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        # pg_config comes with libpq-dev too, and may then name a bindir with no server in it.
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            result = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
+            )
+            if _has_server_binaries(Path(result.stdout.strip())):
+                return Path(result.stdout.strip())
+    # Debian keeps the server binaries off PATH, one directory per major version.
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_major_version)
     for directory in reversed(candidates):
-        if (directory / "postgres").is_file() and (directory / "pg_basebackup").is_file():
+        if _has_server_binaries(directory):
             return directory
     postgres = shutil.which("postgres")
-    return Path(postgres).parent if postgres else None
+    if postgres and _has_server_binaries(Path(postgres).parent):
+        return Path(postgres).parent
+    return None
+
+
+def _has_server_binaries(directory):
+    return (directory / "postgres").is_file() and (directory / "initdb").is_file()
 
 
 def _major_version(directory):
+    # /usr/lib/postgresql/15/bin -> (15,), so 15 sorts above 9.6 as a number, not as text.
     return tuple(int(part) for part in re.findall(r"\d+", directory.parent.name))
 
 
@@ -74,7 +131,8 @@ def binary(name):
     """The path of an engine's binary (Debian puts some in /usr/sbin), or None."""
     if name in ("postgres", "pg_basebackup", "initdb"):
         directory = postgres_binaries()
-        return str(directory / name) if directory else None
+        found = directory and directory / name
+        return str(found) if found and found.is_file() else None
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
 
 
@@ -100,6 +158,25 @@ def free_port():
         if port not in _handed_out:
             _handed_out.add(port)
             return port
+
+
+# ------------------------------------------------------------------------------
+# Local secrets: generated once, kept beside the engines that use them
+# ------------------------------------------------------------------------------
+def kept_secret(directory, name, length):
+    """A random secret generated on first use and kept in `directory/name`, readable by its
+    owner only: the same secret key and passwords at every start, and none of them known."""
+    path = directory / name
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        write_private(path, secrets.token_urlsafe(length))
+    return path.read_text().strip()
+
+
+def write_private(path, text):
+    """Write a file only its owner may read (a secret, or settings that hold one)."""
+    path.touch(mode=0o600)
+    path.write_text(text)
 
 
 # ------------------------------------------------------------------------------
@@ -149,7 +226,12 @@ def owned_directory(path, account=None):
 
 @dataclass
 class Engine:
-    """One server process. `ready(engine)` says whether *this* process answers on its port."""
+    """One server process. `ready(engine)` says whether *this* process answers on its port.
+
+    Port 0 lets the kernel pick a free one: `ready` then finds it (in the engine's own answer
+    or log) and sets `port`. Its output goes to `<directory>/<name>.log`, or to our terminal
+    with `show_output`; `cpus` pins it to those CPUs (taskset), for the benchmarks.
+    """
 
     name: str
     command: list
@@ -160,11 +242,17 @@ class Engine:
     account: pwd.struct_passwd | None = None
     stop_signal: signal.Signals = signal.SIGTERM
     cwd: Path | None = None
+    show_output: bool = False
+    cpus: str | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def log_path(self):
         return self.directory / f"{self.name}.log"
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def running(self):
@@ -185,12 +273,16 @@ class Engine:
         return self
 
     def launch(self):
-        with self.log_path.open("ab") as log:
+        command = [str(part) for part in self.command]
+        if self.cpus is not None:
+            command = ["taskset", "-c", self.cpus, *command]
+        with contextlib.ExitStack() as files:
+            output = None if self.show_output else files.enter_context(self.log_path.open("ab"))
             self.process = subprocess.Popen(
-                [str(part) for part in self.command],
+                command,
                 stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                stdout=output,
+                stderr=None if self.show_output else subprocess.STDOUT,
                 cwd=self.cwd or self.directory,
                 env=self.environment,
                 # Its own session: Ctrl-C reaches only whoever started it, who stops the
@@ -201,32 +293,28 @@ class Engine:
             )
 
     def wait_until_ready(self, seconds=STARTUP_SECONDS):
-        deadline = time.monotonic() + seconds
-        pause = 0.02
-        while True:
-            if not self.running:
-                code = self.process.returncode if self.process else None
-                raise EngineFailed(
-                    f"{self.name} exited with status {code} (port {self.port}): "
-                    f"{self.last_error()}\n{self.log_tail()}"
-                )
-            if self.ready(self) and self.running:
-                return
-            if time.monotonic() > deadline:
-                raise EngineFailed(
-                    f"{self.name} did not answer on port {self.port} within {seconds} s.\n"
-                    f"{self.log_tail()}"
-                )
-            time.sleep(pause)
-            pause = min(pause * 2, 0.25)
+        try:
+            wait_until(lambda: self.ready(self) and self.running, self.name, seconds, self.process)
+        except EngineExited:
+            raise EngineExited(
+                f"{self.name} exited with status {self.process.returncode} (port {self.port}): "
+                f"{self.last_error()}",
+                self.log_tail(),
+            ) from None
+        except TimeoutError:
+            raise EngineFailed(
+                f"{self.name} did not answer on port {self.port} within {seconds} s",
+                self.log_tail(),
+            ) from None
 
-    def stop(self, seconds=STOP_SECONDS):
-        """Stop the process cleanly (its stop signal), or kill it after `seconds`."""
+    def stop(self, stop_signal=None, seconds=STOP_SECONDS):
+        """Stop the process cleanly (its stop signal, or another: SIGQUIT crashes PostgreSQL),
+        or kill it after `seconds`."""
         if not self.running:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.process.pid, signal.SIGCONT)  # a frozen process cannot stop
-            self.process.send_signal(self.stop_signal)
+            self.process.send_signal(stop_signal or self.stop_signal)
         try:
             self.process.wait(seconds)
         except subprocess.TimeoutExpired:
@@ -248,25 +336,36 @@ class Engine:
         if self.running:
             self.process.send_signal(signal.SIGCONT)
 
-    def log_tail(self):
+    def log_text(self):
         try:
-            lines = self.log_path.read_text(errors="replace").splitlines()
+            return self.log_path.read_text(errors="replace")
         except OSError:
-            return "(no log)"
+            return ""
+
+    def log_tail(self):
+        if self.show_output:
+            return "(its output is above)"
+        lines = self.log_text().splitlines()
         return "\n".join(lines[-LOG_TAIL_LINES:]) or "(empty log)"
 
     def last_error(self):
-        lines = [line.strip() for line in self.log_tail().splitlines() if line.strip()]
-        errors = [line for line in lines if re.search(r"FATAL|ERROR|rror|in use|# ", line)]
-        return (errors or lines or ["no log output"])[-1]
+        return last_error_line(self.log_tail())
 
 
-def start_on_a_free_port(build, attempts=3):
+def last_error_line(log):
+    """The line of a log that most likely says what went wrong, to fit a reason on one line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    # PostgreSQL's severities, initdb's "error:", a port in use, the "#" of a Redis warning.
+    errors = [line for line in lines if re.search(r"FATAL|ERROR|PANIC|rror|in use|# ", line)]
+    return (errors or lines or ["no log output"])[-1]
+
+
+def start_on_a_free_port(build, attempts=3, seconds=STARTUP_SECONDS):
     """Start `build(port)` on a free port, again on another if somebody took it meanwhile."""
     for attempt in range(1, attempts + 1):
         engine = build(free_port())
         try:
-            return engine.start()
+            return engine.start(seconds)
         except EngineFailed as error:
             if attempt == attempts or "in use" not in str(error).lower():
                 raise
@@ -318,6 +417,32 @@ def postgres_query(port, query, database="postgres", user="postgres"):
         connection.close()
 
 
+def ensure_database(url):
+    """CREATE DATABASE the one a postgres:// URL names, unless it exists; True if created."""
+    import psycopg2
+    from psycopg2 import sql
+
+    address = urlsplit(url)
+    name = address.path.lstrip("/")
+    connection = psycopg2.connect(
+        host=address.hostname,
+        port=address.port or 5432,
+        user=address.username,
+        password=address.password,
+        dbname="postgres",
+    )
+    try:
+        connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is not None:
+                return False
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+    finally:
+        connection.close()
+
+
 def redis_command(port, *command, timeout=1.0):
     """Send one command to a Redis or Sentinel on loopback; its reply as text, None if none."""
     encoded = f"*{len(command)}\r\n".encode()
@@ -357,18 +482,28 @@ def redis_answers(engine):
     return match is not None and int(match[1]) == engine.pid
 
 
-def http_answers(url):
-    """The URL answers 200. A refused connection or a read timeout (gunicorn accepts before
-    its workers have booted) only means "not yet"."""
+def http_status(url, host=None):
+    """The status `url` answers with, or None while nobody answers. A refused connection, a
+    reset or a read timeout (gunicorn accepts before its workers have booted) all mean "not
+    yet". `host`: the Host header, for a site that answers to its own names only."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (OSError, http.client.HTTPException):
+        return None
 
-    def ready(engine):
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status == 200
-        except (OSError, http.client.HTTPException):  # refused, reset, timed out, or not 200
-            return False
 
-    return ready
+def url_answers(url, host=None):
+    """The URL answers 200."""
+    return http_status(url, host) == 200
+
+
+def http_answers(url, host=None):
+    """A readiness check for an engine: `url` answers 200."""
+    return lambda engine: url_answers(url, host)
 
 
 # ------------------------------------------------------------------------------
@@ -387,26 +522,31 @@ def postgres_command(data, port, durable, settings):
     return command
 
 
-def initialise_postgres(data, account):
-    """initdb a new cluster in `data` (trust on loopback: it listens nowhere else)."""
-    result = subprocess.run(
-        [
+def initialise_postgres(data, account, durable=True):
+    """initdb a new cluster in `data` (trust on loopback: it listens nowhere else).
+
+    Under C.UTF-8, UPPER() and LOWER() (Django's iexact, icontains) handle accented letters as
+    a production server does, and sorting stays bytewise; C is for systems without it.
+    """
+    for locale in ("C.UTF-8", "C"):
+        command = [
             binary("initdb"),
             f"--pgdata={data}",
             "--username=postgres",
             "--auth=trust",
             "--encoding=UTF8",
-            "--locale=C.UTF-8",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=data.parent,
-        **_as(account),
-    )
-    if result.returncode != 0:
+            f"--locale={locale}",
+        ]
+        if not durable:  # thrown away at the end: no fsync of the new files
+            command.append("--no-sync")
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, cwd=data.parent, **_as(account)
+        )
+        if result.returncode == 0:
+            return
         shutil.rmtree(data, ignore_errors=True)
-        raise EngineFailed(f"initdb failed: {(result.stdout + result.stderr)[-2000:]}")
+    tail = "\n".join((result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:])
+    raise EngineFailed(f"PostgreSQL initdb failed: {last_error_line(tail)}", tail)
 
 
 def _as(account):
@@ -423,7 +563,7 @@ def postgres(directory, port, durable=True, settings=None, name="postgres-primar
     owned_directory(directory, account)
     data = directory / "data"
     if not (data / "PG_VERSION").exists():
-        initialise_postgres(data, account)
+        initialise_postgres(data, account, durable)
     return Engine(
         name=name,
         command=postgres_command(data, port, durable, settings),
@@ -570,11 +710,23 @@ def sentinel_primary(sentinel_ports):
 # ------------------------------------------------------------------------------
 # gunicorn, Varnish and HAProxy
 # ------------------------------------------------------------------------------
-def gunicorn(directory, port, environment, name="gunicorn", workers=None):
+def gunicorn(
+    directory,
+    port,
+    environment,
+    name="gunicorn",
+    workers=None,
+    metrics_bind="",
+    access_log=True,
+    show_output=False,
+    cpus=None,
+):
     """newsite under gunicorn (deploy/gunicorn.conf.py), in the project directory.
 
-    Each instance gets its own control socket: gunicorn 25+ puts every instance's at one path
-    by default.
+    `environment` is added to ours: Django's settings. Each instance gets its own control
+    socket (gunicorn 25+ puts every instance's at one path by default) and its own metrics
+    address: `metrics_bind` "" for none, HOST:PORT (port 0: one the kernel picks, written in
+    the log), or None for what the environment or gunicorn.conf.py says (`make stack`).
     """
     owned_directory(directory)
     command = [
@@ -585,21 +737,58 @@ def gunicorn(directory, port, environment, name="gunicorn", workers=None):
     ]  # fmt: skip
     if workers:
         command += ["--workers", workers]
+    environment = {**os.environ, **environment}
+    if metrics_bind is not None:
+        environment["GUNICORN_METRICS_BIND"] = metrics_bind
+    if not access_log:
+        environment["GUNICORN_ACCESS_LOG"] = ""
+    # Asked under a name Django answers to, as the edge's probe is.
+    host = environment.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1").split(",")[0]
     return Engine(
         name=name,
         command=[*command, "newsite.wsgi"],
         port=port,
         directory=directory,
-        ready=http_answers(f"http://127.0.0.1:{port}/-/alive/"),
-        environment={**os.environ, **environment},
+        ready=_gunicorn_answers(host),
+        environment=environment,
         cwd=PROJECT,
+        show_output=show_output,
+        cpus=cpus,
     )
 
 
-def varnish(directory, port, top_vcl, proxy_port=None, name="varnish", memory="256m"):
+def _gunicorn_answers(host):
+    def ready(engine):
+        if engine.port == 0:  # the kernel picked it: gunicorn says which in its log
+            match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", engine.log_text())
+            if not match:
+                return False
+            engine.port = int(match[1])
+        return url_answers(f"{engine.url}/-/alive/", host)
+
+    return ready
+
+
+def gunicorn_metrics_url(engine):
+    """Where gunicorn's master serves its metrics, as it wrote in its log; None until then."""
+    match = re.search(r"Metrics at: (http://127\.0\.0\.1:\d+/metrics)", engine.log_text())
+    return match and match[1]
+
+
+def varnish(
+    directory,
+    port,
+    top_vcl,
+    proxy_port=None,
+    name="varnish",
+    memory="256m",
+    show_output=False,
+    cpus=None,
+):
     """varnishd in the foreground with the top VCL file `top_vcl`, answering plain HTTP on
     `port` (bans from Django, people looking at one node) and, behind a load balancer, the
-    PROXY protocol on `proxy_port` (the balancer passes on each client's address)."""
+    PROXY protocol on `proxy_port` (the balancer passes on each client's address). Port 0:
+    one the kernel picks, which varnishadm tells (no race for a free port)."""
     owned_directory(directory)
     command = [
         binary("varnishd"), "-F",
@@ -617,16 +806,20 @@ def varnish(directory, port, top_vcl, proxy_port=None, name="varnish", memory="2
         command=command,
         port=port,
         directory=directory,
-        ready=_varnish_listens(port),
+        ready=_varnish_listens,
+        show_output=show_output,
+        cpus=cpus,
     )
 
 
-def _varnish_listens(port):
-    def ready(engine):
-        reply = varnishadm(engine.directory, "debug.listen_address")
-        return reply is not None and f"127.0.0.1 {port}" in reply
-
-    return ready
+def _varnish_listens(engine):
+    """varnishadm answers, and Varnish listens where we asked (on port 0, sets the port)."""
+    reply = varnishadm(engine.directory, "debug.listen_address") or ""
+    match = re.search(r"^http 127\.0\.0\.1 (\d+)", reply, re.MULTILINE)
+    if not match or engine.port not in (0, int(match[1])):
+        return False
+    engine.port = int(match[1])
+    return True
 
 
 def varnishadm(directory, *arguments):

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 import requests
 from django.db import connection
 
-from tests.stack import Gunicorn, collect_static, wait_until
+from deploy import engines
+from tests.stack import STARTUP_SECONDS, Gunicorn, collect_static
 
 SECRET_KEY = "metrics-tests-only-secret-key-that-is-long-enough-to-pass-the-checks"
 
@@ -30,22 +31,23 @@ def gunicorn_with_metrics(directory):
     }
     collect_static(environment["DJANGO_STATIC_ROOT"], environment)
     server = Gunicorn(directory, environment).start()
-    log = directory / "gunicorn.log"
-    server.metrics_url = metrics_url(log)
+    server.metrics_url = metrics_url(server)
     try:
         yield server
     finally:
         server.stop()
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    log = server.log_path.read_text()
+    assert "Traceback" not in log, log[-3000:]
 
 
-def metrics_url(log):
+def metrics_url(server):
     """The metrics address gunicorn's master wrote in its log (GUNICORN_METRICS_BIND :0)."""
-    match = wait_until(
-        lambda: re.search(r"Metrics at: (http://127\.0\.0\.1:\d+/metrics)", log.read_text()),
+    return engines.wait_until(
+        lambda: engines.gunicorn_metrics_url(server.engine),
         "the metrics address in gunicorn's log",
+        STARTUP_SECONDS,
+        server.process,
     )
-    return match[1]
 
 
 SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})? (?P<value>\S+)")

@@ -11,38 +11,28 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
-import glob
 import importlib.util
 import os
-import pwd
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from deploy import engines
+
 STARTUP_TIMEOUT_SECONDS = 30
-SHUTDOWN_TIMEOUT_SECONDS = 10
-# A free port is found by binding port 0 and closing the socket, so another process can take it
-# before the server binds it; then the server is started again on another port.
-PORT_ATTEMPTS = 3
-LOG_TAIL_LINES = 15
 DATABASE_NAME = "newsite"
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis", "timescale", "timescalegis"}
 SQLITE_SCHEMES = {"sqlite", "spatialite"}
 
-POSTGRES_INSTALL_HINT = "apt-get install postgresql"
-REDIS_INSTALL_HINT = "apt-get install redis-server"
+POSTGRES_INSTALL_HINT = f"apt-get install {engines.PACKAGES['postgres']}"
+REDIS_INSTALL_HINT = f"apt-get install {engines.PACKAGES['redis-server']}"
 
 
 @dataclass
@@ -68,63 +58,10 @@ available: dict[str, Service] = {
     "varnish": Service("Varnish"),
 }
 
-
-@dataclass
-class ThrowawayServer:
-    """A server process this plugin started, with everything needed to stop and restart it."""
-
-    name: str
-    command: list[str]
-    port: int
-    directory: Path
-    log_path: Path
-    # Sent to stop the server cleanly, and by the kernel if pytest dies without cleaning up.
-    stop_signal: signal.Signals
-    account: pwd.struct_passwd | None = None
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def launch(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.directory,
-                # Its own session, so Ctrl-C reaches only pytest, which then stops the server
-                # after the session teardown (dropping the test database) still needs it.
-                start_new_session=True,
-                preexec_fn=parent_death_signal(self.stop_signal),
-                **account_arguments(self.account),
-            )
-
-    def stop(self, stop_signal: signal.Signals | None = None) -> None:
-        """Stop the server with its own stop signal, or another (SIGQUIT crashes PostgreSQL)."""
-        if not self.running:
-            return
-        assert self.process is not None
-        self.process.send_signal(stop_signal or self.stop_signal)
-        try:
-            self.process.wait(SHUTDOWN_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def log_tail(self) -> str:
-        try:
-            lines = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no log)"
-        return "\n".join(lines[-LOG_TAIL_LINES:]) or "(empty log)"
-
-
-# The servers this plugin started, if any; a test may stop and restart Redis through them.
-postgres_server: ThrowawayServer | None = None
-redis_server: ThrowawayServer | None = None
+# The servers this plugin started (deploy/engines.py), if any; a test may stop and restart
+# Redis through them.
+postgres_server: engines.Engine | None = None
+redis_server: engines.Engine | None = None
 
 # Temporary directories to remove and variables to unset when the session ends.
 temporary_directories: list[Path] = []
@@ -140,285 +77,59 @@ class ServiceUnavailable(Exception):
         self.details = details
 
 
-class ServerExited(ServiceUnavailable):
-    """The server process ended before answering; its log may say the port was taken."""
-
-
-# ------------------------------------------------------------------------------
-# Process helpers
-# ------------------------------------------------------------------------------
-try:
-    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-except OSError:
-    libc = None
-PR_SET_PDEATHSIG = 1
-
-
-def parent_death_signal(signal_number: signal.Signals):
-    """Have the kernel signal the child when pytest dies, even by SIGKILL, where atexit never
-    runs. Popen runs this after switching user, which matters: switching user clears it."""
-    if libc is None:
-        return None
-
-    def set_parent_death_signal() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, int(signal_number))
-
-    return set_parent_death_signal
-
-
-def account_arguments(account: pwd.struct_passwd | None) -> dict:
-    # Popen switches user itself rather than going through runuser, so the server stays our
-    # direct child: its signals, exit status and parent-death signal are all our own.
-    if account is None:
-        return {}
-    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def make_temporary_directory(prefix: str, account: pwd.struct_passwd | None = None) -> Path:
+def make_temporary_directory(prefix: str) -> Path:
     directory = Path(tempfile.mkdtemp(prefix=prefix))
     temporary_directories.append(directory)
-    if account is not None:
-        os.chown(directory, account.pw_uid, account.pw_gid)
     return directory
 
 
-def wait_until_ready(server: ThrowawayServer, is_ready) -> None:
-    """Poll until the server answers, failing early if it exits and late if it never answers.
-
-    `is_ready(server)` must check that the answer comes from this server's process: if another
-    server took the port first, ours exits, and that other one must not pass for it."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    pause = 0.01
-    while True:
-        assert server.process is not None
-        if server.process.poll() is not None:
-            raise ServerExited(
-                f"{server.name} exited with status {server.process.returncode} on port "
-                f"{server.port}: {last_error_line(server.log_tail())}",
-                server.log_tail(),
-            )
-        if is_ready(server):
-            return
-        if time.monotonic() > deadline:
-            server.stop()
-            raise ServiceUnavailable(
-                f"{server.name} did not answer on port {server.port} within "
-                f"{STARTUP_TIMEOUT_SECONDS} s",
-                server.log_tail(),
-            )
-        time.sleep(pause)
-        pause = min(pause * 2, 0.2)
-
-
-def last_error_line(log: str) -> str:
-    """The line of a log that most likely says what went wrong, to fit a reason on one line."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    # PostgreSQL's severities, initdb's "error:", and the "#" of a Redis warning.
-    errors = [line for line in lines if re.search(r"FATAL|ERROR|PANIC|error:| # ", line)]
-    return (errors or lines or ["no log output"])[-1]
-
-
-def start_on_a_free_port(build_server, is_ready) -> ThrowawayServer:
-    for attempt in range(1, PORT_ATTEMPTS + 1):
-        server = build_server(free_port())
-        server.launch()
-        try:
-            wait_until_ready(server, is_ready)
-        except ServerExited:
-            if attempt < PORT_ATTEMPTS and "Address already in use" in server.log_tail():
-                server.log_path.unlink(missing_ok=True)
-                continue
-            raise
-        except BaseException:
-            # Ctrl-C while waiting must not leave the half-started server behind.
-            server.stop()
-            raise
-        return server
-    raise AssertionError("unreachable")
+def start_throwaway(build) -> engines.Engine:
+    """Start `build(port)` on a free port (another, if somebody takes it first), or raise
+    ServiceUnavailable with the reason in one line and the server's log tail."""
+    try:
+        return engines.start_on_a_free_port(build, seconds=STARTUP_TIMEOUT_SECONDS)
+    except engines.EngineFailed as error:
+        raise ServiceUnavailable(error.reason, error.details) from None
 
 
 # ------------------------------------------------------------------------------
 # PostgreSQL
 # ------------------------------------------------------------------------------
-def version_key(directory: str) -> tuple[int, ...]:
-    # /usr/lib/postgresql/15/bin -> (15,), so 15 sorts above 9.6 as a number, not as text.
-    return tuple(int(part) for part in re.findall(r"\d+", Path(directory).parent.name))
-
-
-def has_server_binaries(directory: Path) -> bool:
-    return (directory / "postgres").is_file() and (directory / "initdb").is_file()
-
-
-def find_postgres_binaries() -> Path | None:
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        # pg_config comes with libpq-dev too, and may then name a bindir with no server in it.
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            result = subprocess.run(
-                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
-            )
-            if has_server_binaries(Path(result.stdout.strip())):
-                return Path(result.stdout.strip())
-    # Debian and Ubuntu keep the server binaries off PATH, one directory per major version.
-    for directory in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version_key, reverse=True):
-        if has_server_binaries(Path(directory)):
-            return Path(directory)
-    postgres = shutil.which("postgres")
-    if postgres and has_server_binaries(Path(postgres).parent):
-        return Path(postgres).parent
-    return None
-
-
-def postgres_account() -> pwd.struct_passwd | None:
-    """The account to run PostgreSQL as: ours, unless we are root, which PostgreSQL refuses."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam("postgres")
-    except KeyError:
-        raise ServiceUnavailable(
-            "PostgreSQL will not run as root and there is no postgres user: "
-            f"{POSTGRES_INSTALL_HINT}, or run the tests as another user"
-        ) from None
-
-
-def postgres_data_directory(port: int) -> str | None:
-    """The data directory of the PostgreSQL answering on the port, None if none answers."""
-    import psycopg2
-
-    try:
-        connection = psycopg2.connect(
-            host="127.0.0.1", port=port, user="postgres", dbname="postgres", connect_timeout=2
-        )
-    except psycopg2.Error:
-        return None
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW data_directory")
-            return cursor.fetchone()[0]
-    except psycopg2.Error:
-        return None
-    finally:
-        connection.close()
-
-
-def initialise_cluster(binaries: Path, data: Path, account: pwd.struct_passwd | None) -> None:
-    # Under C.UTF-8, UPPER() and LOWER() (Django's iexact, icontains) handle accented letters as
-    # a production server does, and sorting stays bytewise; C is for systems without it.
-    for locale in ("C.UTF-8", "C"):
-        result = subprocess.run(
-            [
-                binaries / "initdb",
-                f"--pgdata={data}",
-                "--username=postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                f"--locale={locale}",
-                # No fsync: the cluster is thrown away at the end of the session.
-                "--no-sync",
-            ],
-            cwd=data.parent,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            **account_arguments(account),
-        )
-        if result.returncode == 0:
-            return
-        shutil.rmtree(data, ignore_errors=True)
-    output_tail = "\n".join((result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:])
-    raise ServiceUnavailable(
-        f"PostgreSQL initdb failed: {last_error_line(output_tail)}", output_tail
-    )
-
-
-def postgres_answers(server: ThrowawayServer) -> bool:
-    """Whether the PostgreSQL answering on the server's port serves this server's cluster."""
-    answering = postgres_data_directory(server.port)
-    data = server.directory / "data"
-    return answering is not None and os.path.realpath(answering) == os.path.realpath(data)
-
-
-def start_postgres_cluster(durable: bool = False) -> ThrowawayServer:
+def start_postgres_cluster(durable: bool = False) -> engines.Engine:
     """Create a throwaway cluster and start it on a free port (stop it with .stop()).
 
     `durable` keeps synchronous commits, as in production, for a test that crashes the server
-    and counts what survived; otherwise durability is switched off, for speed.
+    and counts what survived; otherwise durability is switched off, for speed. fsync is off
+    either way: it only matters if the machine itself crashes, which no test does.
     """
     if importlib.util.find_spec("psycopg2") is None:
         raise ServiceUnavailable("psycopg2 not installed: pip install psycopg2-binary")
-    binaries = find_postgres_binaries()
-    if binaries is None:
+    if engines.binary("postgres") is None or engines.binary("initdb") is None:
         raise ServiceUnavailable(f"PostgreSQL not found: {POSTGRES_INSTALL_HINT}")
-    account = postgres_account()
-    directory = make_temporary_directory("newsite-test-postgres-", account)
-    data = directory / "data"
-    sockets = directory / "sockets"
-    sockets.mkdir()
-    if account is not None:
-        os.chown(sockets, account.pw_uid, account.pw_gid)
-    initialise_cluster(binaries, data, account)
-
-    def build_server(port: int) -> ThrowawayServer:
-        settings = {
-            # First, so they apply to errors in the settings below: English messages, so a port
-            # clash can be recognised in the log, and no prefix, so an error fits on one line.
-            "lc_messages": "C",
-            "log_line_prefix": "",
-            "listen_addresses": "127.0.0.1",
-            # Inside the temporary directory: never collides with the system server's socket.
-            "unix_socket_directories": str(sockets),
-            # Durability is pointless for a database dropped at the end of the session; fsync
-            # only matters if the machine itself crashes, which no test does.
-            "fsync": "off",
-            "synchronous_commit": "on" if durable else "off",
-            "full_page_writes": "off",
-        }
-        command = [str(binaries / "postgres"), "-D", str(data), "-p", str(port)]
-        for name, value in settings.items():
-            command += ["-c", f"{name}={value}"]
-        return ThrowawayServer(
-            name="PostgreSQL",
-            command=command,
-            port=port,
-            directory=directory,
-            log_path=directory / "postgres.log",
-            # SIGINT is PostgreSQL's fast shutdown: it disconnects clients instead of waiting.
-            stop_signal=signal.SIGINT,
-            account=account,
+    directory = make_temporary_directory("newsite-test-postgres-")
+    settings = {
+        "synchronous_commit": "on" if durable else "off",
+        "full_page_writes": "off",
+    }
+    # The first build creates the cluster (initdb); a build on another port reuses it.
+    return start_throwaway(
+        lambda port: engines.postgres(
+            directory, port, durable=False, settings=settings, name="PostgreSQL"
         )
-
-    return start_on_a_free_port(build_server, postgres_answers)
-
-
-def create_database(server: ThrowawayServer, name: str) -> str:
-    """CREATE DATABASE `name` on the server; returns its DATABASE_URL."""
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host="127.0.0.1", port=server.port, user="postgres", dbname="postgres"
     )
-    try:
-        connection.autocommit = True  # CREATE DATABASE cannot run in a transaction.
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {name}")
-    finally:
-        connection.close()
-    return f"postgres://postgres@127.0.0.1:{server.port}/{name}"
 
 
-def restart_postgres(server: ThrowawayServer) -> None:
+def create_database(server: engines.Engine, name: str) -> str:
+    """CREATE DATABASE `name` on the server; returns its DATABASE_URL."""
+    url = f"postgres://postgres@127.0.0.1:{server.port}/{name}"
+    engines.ensure_database(url)
+    return url
+
+
+def restart_postgres(server: engines.Engine) -> None:
     """Start a stopped throwaway PostgreSQL again, on its port, and wait until it serves."""
-    if server.running:
-        return
-    server.launch()
-    wait_until_ready(server, postgres_answers)
+    if not server.running:
+        server.start(STARTUP_TIMEOUT_SECONDS)
 
 
 def start_postgres() -> str:
@@ -426,82 +137,27 @@ def start_postgres() -> str:
     global postgres_server
     postgres_server = start_postgres_cluster()
     url = create_database(postgres_server, DATABASE_NAME)
-    available["postgres"].description = (
-        f"PostgreSQL {postgres_major_version(postgres_server)} throwaway on "
-        f"127.0.0.1:{postgres_server.port}"
-    )
+    port = postgres_server.port
+    version = int(engines.postgres_query(port, "SHOW server_version_num")) // 10000
+    available["postgres"].description = f"PostgreSQL {version} throwaway on 127.0.0.1:{port}"
     return url
-
-
-def postgres_major_version(server: ThrowawayServer) -> int:
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host="127.0.0.1", port=server.port, user="postgres", dbname="postgres"
-    )
-    try:
-        return connection.server_version // 10000
-    finally:
-        connection.close()
 
 
 # ------------------------------------------------------------------------------
 # Redis
 # ------------------------------------------------------------------------------
-def redis_answers(server: ThrowawayServer) -> bool:
-    """Whether this server's own Redis process answers PING on its port."""
-    try:
-        with (
-            socket.create_connection(("127.0.0.1", server.port), timeout=1) as connection,
-            connection.makefile("rb") as replies,
-        ):
-            connection.sendall(b"PING\r\nINFO server\r\n")
-            # "-LOADING" while it reads a dump; only "+PONG" means it serves commands.
-            if replies.readline() != b"+PONG\r\n":
-                return False
-            # INFO replies "$<length>\r\n" and then the text, which holds the process id.
-            length = int(replies.readline().removeprefix(b"$"))
-            text = replies.read(length)
-    except (OSError, ValueError):
-        return False
-    match = re.search(rb"^process_id:(\d+)", text, re.MULTILINE)
-    return match is not None and server.process is not None and int(match[1]) == server.process.pid
-
-
 def start_redis_server() -> str:
     """Start a throwaway Redis and return its REDIS_URL."""
     global redis_server
-    executable = shutil.which("redis-server")
-    if executable is None:
+    if engines.binary("redis-server") is None:
         raise ServiceUnavailable(f"redis-server not found: {REDIS_INSTALL_HINT}")
     directory = make_temporary_directory("newsite-test-redis-")
-
-    def build_server(port: int) -> ThrowawayServer:
-        command = [
-            executable,
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            # No snapshots and no append-only file: a cache that starts empty every time.
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(directory),
-            "--daemonize", "no",
-        ]  # fmt: skip
-        return ThrowawayServer(
-            name="Redis",
-            command=command,
-            port=port,
-            directory=directory,
-            log_path=directory / "redis.log",
-            stop_signal=signal.SIGTERM,
-        )
-
-    redis_server = start_on_a_free_port(build_server, redis_answers)
+    redis_server = start_throwaway(lambda port: engines.redis(directory, port, name="Redis"))
     available["redis"].description = f"Redis throwaway on 127.0.0.1:{redis_server.port}"
     return f"redis://127.0.0.1:{redis_server.port}/0"
 
 
-def controlled_redis() -> ThrowawayServer:
+def controlled_redis() -> engines.Engine:
     if redis_server is None:
         if available["redis"].available:
             why = "REDIS_URL came from the environment"
@@ -520,23 +176,20 @@ def stop_redis() -> None:
 def redis_hanging():
     """Redis stops answering inside the block but keeps its data, as when it is overloaded or
     the network drops packets: its process is stopped (SIGSTOP), and continued after."""
-    process = controlled_redis().process
-    assert process is not None
-    process.send_signal(signal.SIGSTOP)
+    server = controlled_redis()
+    server.pause()
     try:
         yield
     finally:
-        process.send_signal(signal.SIGCONT)
+        server.resume()
 
 
 def start_redis() -> None:
     """Start the throwaway Redis again on the same port (Django's settings hold the URL) and
     wait until it answers PING. It starts empty. Does nothing if it is running."""
     server = controlled_redis()
-    if server.running:
-        return
-    server.launch()
-    wait_until_ready(server, redis_answers)
+    if not server.running:
+        server.start(STARTUP_TIMEOUT_SECONDS)
 
 
 # ------------------------------------------------------------------------------
@@ -615,8 +268,7 @@ def provide_browser() -> None:
 
 def varnish_binaries() -> tuple[str, str, str] | None:
     """varnishd, varnishadm and varnishstat (Debian puts varnishd in /usr/sbin), or None."""
-    names = ("varnishd", "varnishadm", "varnishstat")
-    found = [shutil.which(name) or shutil.which(name, path="/usr/sbin") for name in names]
+    found = [engines.binary(name) for name in ("varnishd", "varnishadm", "varnishstat")]
     return None if None in found else (found[0], found[1], found[2])
 
 

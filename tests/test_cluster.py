@@ -21,6 +21,7 @@ import requests
 
 from demo.credentials import DEMO_READERS
 from deploy import engines
+from deploy.engines import wait_until
 from newsite.replicas import FENCE_KEY
 
 pytestmark = pytest.mark.cluster
@@ -32,14 +33,6 @@ ARTICLE_ID = re.compile(r"/-/read/(\d+)/")
 # Statements that read or write the site's own tables (not the replicas' position checks,
 # nor PgBouncer's `SELECT 1`), as pg_stat_statements records them.
 SITE_TABLES = r'"(articles|accounts|auth|django)_'
-
-
-def wait_until(condition, what, seconds=20):
-    deadline = time.monotonic() + seconds
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"never happened within {seconds} s: {what}"
-        time.sleep(0.05)
-    return result
 
 
 def run_django(cluster, code, **environment):
@@ -350,11 +343,11 @@ def test_with_one_varnish_node_stopped_haproxy_routes_around_it(cluster):
     varnish.stop()
     try:
         every_page_answers(cluster, pages)
-        wait_until(lambda: "DOWN" in server_status(cluster, "varnish1"), "varnish1 marked DOWN")
+        wait_until(lambda: "DOWN" in server_status(cluster, "varnish1"), "varnish1 marked DOWN", 20)
         every_page_answers(cluster, pages)
     finally:
         varnish.start()
-    wait_until(lambda: server_status(cluster, "varnish1") == "UP", "varnish1 back UP")
+    wait_until(lambda: server_status(cluster, "varnish1") == "UP", "varnish1 back UP", 20)
     every_page_answers(cluster, pages)
 
 
@@ -386,6 +379,7 @@ def test_with_the_redis_primary_killed_sentinel_promotes_the_replica(cluster, cl
             cluster.sentinel_ports[0], "SENTINEL", "replicas", engines.SENTINEL_SERVICE
         ),
         "the sentinels know the replica",
+        seconds=20,
     )
 
     killed_at = time.monotonic()

@@ -2,19 +2,17 @@
 project's configuration and rules, and serves the console (deploy/prometheus/consoles/), which
 Chromium draws with nothing fetched from outside."""
 
-import subprocess
 import time
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from deploy import engines
 from deploy.prometheus.render import HERE as PROMETHEUS_DIRECTORY
 from deploy.prometheus.render import render
 from tests.monitoring import gunicorn_with_metrics
 from tests.prometheus_tools import paths
-from tests.services import free_port
-from tests.stack import wait_until
 
 pytestmark = [
     pytest.mark.prometheus,
@@ -36,15 +34,15 @@ def application(tmp_path_factory, django_db_setup):
 @pytest.fixture(scope="module")
 def prometheus(application, tmp_path_factory):
     directory = tmp_path_factory.mktemp("prometheus")
-    port = free_port()
-    address = f"127.0.0.1:{port}"
     django = application.metrics_url.removeprefix("http://").removesuffix("/metrics")
-    configuration = directory / "prometheus.yml"
-    configuration.write_text(render({"prometheus": [address], "django": [django]}))
-    log = directory / "prometheus.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
+
+    def build(port):
+        address = f"127.0.0.1:{port}"
+        configuration = directory / "prometheus.yml"
+        configuration.write_text(render({"prometheus": [address], "django": [django]}))
+        return engines.Engine(
+            name="prometheus",
+            command=[
                 paths["prometheus"],
                 f"--config.file={configuration}",
                 f"--storage.tsdb.path={directory / 'data'}",
@@ -52,21 +50,14 @@ def prometheus(application, tmp_path_factory):
                 f"--web.console.templates={PROMETHEUS_DIRECTORY / 'consoles'}",
                 f"--web.console.libraries={PROMETHEUS_DIRECTORY / 'console_libraries'}",
             ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
+            port=port,
+            directory=directory,
+            ready=engines.http_answers(f"http://{address}/-/ready"),
         )
-    url = f"http://{address}"
 
-    def ready():
-        try:
-            return requests.get(f"{url}/-/ready", timeout=2).ok
-        except requests.ConnectionError:
-            return False
-
-    wait_until(ready, "Prometheus", process=process, log=log)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    prometheus = engines.start_on_a_free_port(build, seconds=30)
+    yield prometheus.url
+    prometheus.stop()
 
 
 def query(prometheus, expression):

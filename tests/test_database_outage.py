@@ -19,9 +19,10 @@ import pytest
 import redis
 import requests
 
+from deploy.engines import wait_until
 from tests import services
 from tests.conftest import EDGE_SECRET_KEY
-from tests.stack import PROJECT, wait_until
+from tests.stack import PROJECT
 from tests.test_edge import post_form
 
 pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
@@ -155,13 +156,13 @@ def test_with_postgresql_down_cached_pages_are_served_and_nothing_written_is_los
 
     # The probe notices: the edge stops asking, and still serves what it holds.
     site.edge.force_backend_health("auto")
-    wait_until(site.edge.backend_is_sick, "the probe finds the database down")
+    wait_until(site.edge.backend_is_sick, "the probe finds the database down", seconds=30)
     assert_cached_pages_are_served(edge, copies)
     assert_back_in_a_moment(requests.get(f"{edge}{never_cached}"))
 
     # PostgreSQL comes back: everything written before the crash is there.
     services.restart_postgres(site.database)
-    wait_until(site.edge.backend_is_healthy, "the probe finds the database back")
+    wait_until(site.edge.backend_is_healthy, "the probe finds the database back", seconds=30)
     carol_again = requests.Session()
     login = carol_again.get(f"{edge}/accounts/login/")
     profile = post_form(carol_again, login.url, {"username": "carol", "password": password})

@@ -7,7 +7,6 @@ arrive by ESI, an edit reaches the edge at once, and nothing personal ever leaks
 import http.client
 import logging
 import threading
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +16,7 @@ from django.core.wsgi import get_wsgi_application
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from deploy.engines import wait_until
 from tests.factories import (
     DEMO_PASSWORD,
     ArticleFactory,
@@ -59,14 +59,6 @@ def post_form(session, url, data, **options):
         headers={"Referer": url},
         **options,
     )
-
-
-def wait_until(condition, what, seconds=10):
-    deadline = time.monotonic() + seconds
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.05)
-    return result
 
 
 def test_an_anonymous_page_is_a_miss_then_a_hit(edge):
@@ -123,7 +115,7 @@ def test_esi_works_with_gzip(edge):
         assert "<esi:include" not in response.text
 
 
-def test_no_reader_ever_sees_another_readers_bits(edge):
+def test_no_reader_ever_sees_another_readers_bits(edge):  # noqa: C901
     """Readers and anonymous visitors, all at once, on the same cached pages."""
     articles = ArticleFactory.create_batch(3, topics=[TopicFactory()])
     names = ["alice", "bob", "carol"]

@@ -2,16 +2,13 @@
 prometheus-varnish-exporter) and Django's metrics (served by gunicorn's master) say exactly
 what happened, layer by layer."""
 
-import subprocess
-
 import pytest
 import requests
 
+from deploy import engines
 from tests.monitoring import metrics_url, scrape, total
 from tests.prometheus_tools import paths
 from tests.server_timing import sql_queries
-from tests.services import free_port
-from tests.stack import wait_until
 
 pytestmark = [
     pytest.mark.varnish,
@@ -23,34 +20,28 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def monitored(start_edge_stack):
+def monitored(start_edge_stack, tmp_path_factory):
     """Varnish → gunicorn with its metrics on a port of its own, and Varnish's exporter."""
     stack = start_edge_stack(GUNICORN_METRICS_BIND="127.0.0.1:0")
-    stack.django_metrics = metrics_url(stack.application.directory / "gunicorn.log")
-    port = free_port()
-    exporter = subprocess.Popen(
-        [
-            paths["prometheus-varnish-exporter"],
-            "-n",
-            str(stack.edge.directory),
-            "-web.listen-address",
-            f"127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    stack.django_metrics = metrics_url(stack.application)
+    directory = tmp_path_factory.mktemp("varnish-exporter")
+    exporter = engines.start_on_a_free_port(
+        lambda port: engines.Engine(
+            name="prometheus-varnish-exporter",
+            command=[
+                paths["prometheus-varnish-exporter"],
+                *("-n", stack.edge.directory),
+                *("-web.listen-address", f"127.0.0.1:{port}"),
+            ],
+            port=port,
+            directory=directory,
+            ready=engines.http_answers(f"http://127.0.0.1:{port}/metrics"),
+        ),
+        seconds=30,
     )
-    stack.varnish_metrics = f"http://127.0.0.1:{port}/metrics"
-
-    def answers():
-        try:
-            return requests.get(stack.varnish_metrics, timeout=2).ok
-        except requests.ConnectionError:
-            return False
-
-    wait_until(answers, "prometheus-varnish-exporter", process=exporter)
+    stack.varnish_metrics = f"{exporter.url}/metrics"
     yield stack
-    exporter.terminate()
-    exporter.wait(timeout=10)
+    exporter.stop(seconds=10)
 
 
 def test_twenty_views_through_the_edge_are_one_miss_nineteen_hits_and_one_render(
@@ -76,7 +67,7 @@ def test_twenty_views_through_the_edge_are_one_miss_nineteen_hits_and_one_render
         )
         return counted >= 20 and edge
 
-    edge = wait_until(edge_counted_all, "Varnish's counters", seconds=10)
+    edge = engines.wait_until(edge_counted_all, "Varnish's counters", seconds=10)
     assert edge_gained("varnish_main_cache_hit", edge) == 19
     assert edge_gained("varnish_main_cache_miss", edge) == 1
 

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from articles.queries import reads
+from deploy.engines import wait_until
 from tests.monitoring import gunicorn_with_metrics, scrape, total
-from tests.stack import wait_until
 
 # django_db: so that the session creates the test database, which gunicorn then uses.
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db]
@@ -49,7 +49,7 @@ def test_the_counts_of_every_worker_add_up_even_after_the_workers_were_replaced(
         workers = workers_of(application.process)
         return len(workers) == 2 and not workers & first_workers
 
-    wait_until(replaced, "two new workers", process=application.process)
+    wait_until(replaced, "two new workers", seconds=30, process=application.process)
     send(robots, 30)
 
     samples = scrape(application.metrics_url)

@@ -1,4 +1,6 @@
-"""`make stack` (deploy/stack.py) starts on a busy machine, and never with a known password."""
+"""`make stack` (deploy/stack.py) starts on a busy machine, and never with a known password.
+
+Its engines, like every other, are waited for by deploy/engines.py."""
 
 import re
 import stat
@@ -9,7 +11,7 @@ import time
 import pytest
 
 from demo.credentials import DEMO_STAFF_PASSWORD
-from deploy import stack
+from deploy import engines, stack
 
 SLOW_APPLICATION = """
 import time
@@ -35,11 +37,12 @@ def slow_gunicorn(tmp_path):
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while not (match := re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())):
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "gunicorn never listened"
-            time.sleep(0.05)
+        match = engines.wait_until(
+            lambda: re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text()),
+            "gunicorn listens",
+            seconds=30,
+            process=process,
+        )
         yield process, int(match[1])
     finally:
         process.terminate()
@@ -51,7 +54,12 @@ def test_waiting_for_a_server_whose_workers_are_still_booting_is_not_a_failure(s
     which means "not yet", like a refused connection."""
     process, port = slow_gunicorn
     started = time.monotonic()
-    stack.wait_for(f"http://127.0.0.1:{port}/", process, "gunicorn", seconds=30)
+    engines.wait_until(
+        lambda: engines.url_answers(f"http://127.0.0.1:{port}/"),
+        "gunicorn answers",
+        seconds=30,
+        process=process,
+    )
     assert time.monotonic() - started >= 1, "it did wait for the worker"
 
 
