@@ -440,6 +440,13 @@ if VARNISH_NODES and not NEWSITE_EDGE_PURGE_SECRET:
 NEWSITE_EDGE_PURGE_TIMEOUT = float(os.environ.get("NEWSITE_EDGE_PURGE_TIMEOUT", "0.5"))
 NEWSITE_EDGE_PURGE_ATTEMPTS = int(os.environ.get("NEWSITE_EDGE_PURGE_ATTEMPTS", "4"))
 NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5"))
+# The second ban, and a first one that failed, are owed in Redis streams (newsite/cache/
+# purge_queue.py) and delivered by a thread in every application server process, even if the
+# process that committed the edit dies. Off, or without Redis, they wait in a thread of that
+# process. A deliverer's round comes every NEWSITE_EDGE_BAN_RETRY_INTERVAL seconds: how soon a
+# node that answers again gets the bans it missed.
+NEWSITE_EDGE_BAN_QUEUE = env_bool("NEWSITE_EDGE_BAN_QUEUE", True)
+NEWSITE_EDGE_BAN_RETRY_INTERVAL = float(os.environ.get("NEWSITE_EDGE_BAN_RETRY_INTERVAL", "1"))
 # NEWSITE_CACHE=site: Django's per-site cache instead of newsite's layers, for comparison.
 # UpdateCacheMiddleware goes inside the edge headers (which then leave its Cache-Control alone)
 # and FetchFromCacheMiddleware last, as Django's documentation asks.
