@@ -447,6 +447,20 @@ NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5")
 # node that answers again gets the bans it missed.
 NEWSITE_EDGE_BAN_QUEUE = env_bool("NEWSITE_EDGE_BAN_QUEUE", True)
 NEWSITE_EDGE_BAN_RETRY_INTERVAL = float(os.environ.get("NEWSITE_EDGE_BAN_RETRY_INTERVAL", "1"))
+# A CDN in front, purged by tag like the Varnish nodes: Fastly's purge by surrogate key
+# (newsite/cache/purge_backends.py). Off unless a service is named; its API token needs the
+# purge_select scope (and purge_all, for the bans of everything after a bulk load).
+NEWSITE_FASTLY_SERVICE_ID = os.environ.get("NEWSITE_FASTLY_SERVICE_ID", "")
+NEWSITE_FASTLY_API_TOKEN = os.environ.get("NEWSITE_FASTLY_API_TOKEN", "")
+NEWSITE_FASTLY_SOFT_PURGE = env_bool("NEWSITE_FASTLY_SOFT_PURGE", False)
+NEWSITE_FASTLY_API_URL = os.environ.get("NEWSITE_FASTLY_API_URL", "https://api.fastly.com")
+if NEWSITE_FASTLY_SERVICE_ID and not re.fullmatch(r"[A-Za-z0-9]+", NEWSITE_FASTLY_SERVICE_ID):
+    raise ImproperlyConfigured(
+        f"NEWSITE_FASTLY_SERVICE_ID={NEWSITE_FASTLY_SERVICE_ID!r} is not a Fastly service id "
+        "(letters and digits)."
+    )
+if NEWSITE_FASTLY_SERVICE_ID and not NEWSITE_FASTLY_API_TOKEN:
+    raise ImproperlyConfigured("Set NEWSITE_FASTLY_API_TOKEN, the token that purges the service.")
 # NEWSITE_CACHE=site: Django's per-site cache instead of newsite's layers, for comparison.
 # UpdateCacheMiddleware goes inside the edge headers (which then leave its Cache-Control alone)
 # and FetchFromCacheMiddleware last, as Django's documentation asks.

@@ -2,13 +2,17 @@
 
 A backend drops what was built from some tags (`purge_tags`) or everything (`purge_everything`),
 and says how many tags one request may carry. Varnish takes a BAN by tag on each node (our VCL,
-deploy/varnish/newsite.vcl).
+deploy/varnish/newsite.vcl); a CDN takes its vendor's purge by tag: here Fastly's purge by
+surrogate key, whose format our `Surrogate-Key` header already is. Purging goes innermost
+first, the Varnish nodes before the CDN, so that the CDN refetches from an edge already purged.
 
 A backend raises PurgeFailed, saying whether trying again can help and when. What to do then
 (retry now, owe it in Redis, give up) is purging.py's and purge_queue.py's business.
 """
 
 import http.client
+import time
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -45,7 +49,17 @@ class PurgeBackend:
 
 def configured():
     """The backends the settings name, innermost first: each Varnish node, then the CDN."""
-    return [VarnishNode(address) for address in settings.VARNISH_NODES]
+    backends = [VarnishNode(address) for address in settings.VARNISH_NODES]
+    if settings.NEWSITE_FASTLY_SERVICE_ID:
+        backends.append(
+            FastlyService(
+                settings.NEWSITE_FASTLY_API_URL,
+                settings.NEWSITE_FASTLY_SERVICE_ID,
+                settings.NEWSITE_FASTLY_API_TOKEN,
+                soft=settings.NEWSITE_FASTLY_SOFT_PURGE,
+            )
+        )
+    return backends
 
 
 def purge(backend, tag_names):
@@ -128,3 +142,76 @@ class VarnishNode(PurgeBackend):
         status, reason, _ = http_request(self.name, "BAN", headers, timeout)
         if status != 200:
             raise PurgeFailed(f"{status} {reason}")
+
+
+# ------------------------------------------------------------------------------
+# Fastly: purge by surrogate key (https://www.fastly.com/documentation/reference/api/purging/)
+# ------------------------------------------------------------------------------
+class FastlyService(PurgeBackend):
+    """One Fastly service, purged through Fastly's API as its reference documents it:
+
+    - tags: `POST /service/{service_id}/purge` with the keys in a `Surrogate-Key` header,
+      space-separated, up to 256 keys a request (the API's batch limit); `Fastly-Soft-Purge: 1`
+      marks the objects stale instead of removing them (NEWSITE_FASTLY_SOFT_PURGE);
+    - everything: `POST /service/{service_id}/purge_all`, which is never soft, needs a token
+      with the purge_all scope, and counts against the API's hourly limit of 1,000 requests;
+    - the token in `Fastly-Key`; a token with the purge_select scope is enough for tags.
+
+    A 429 (rate limited) or a 5xx is worth another try, after `Retry-After` or, failing that,
+    `Fastly-RateLimit-Reset` (when the limit's window resets, in epoch seconds); any other 4xx
+    (an expired or refused token, a malformed request) is final.
+    """
+
+    max_tags = 256
+    # Fastly applies at most 16 kB of Surrogate-Key to an object; a purge needs no more.
+    max_header_bytes = 16384
+
+    def __init__(self, api_url, service_id, token, soft=False):
+        self.api_url = api_url.rstrip("/")
+        self.service_id = service_id
+        self.token = token
+        self.soft = soft
+        self.name = f"fastly:{service_id}"
+
+    def purge_tags(self, tag_names, timeout):
+        headers = {"Surrogate-Key": " ".join(tag_names)}
+        if self.soft:
+            headers["Fastly-Soft-Purge"] = "1"
+        self._post(f"/service/{self.service_id}/purge", headers, timeout)
+
+    def purge_everything(self, timeout):
+        self._post(f"/service/{self.service_id}/purge_all", {}, timeout)
+
+    def _post(self, path, headers, timeout):
+        headers = {**headers, "Fastly-Key": self.token, "Accept": "application/json"}
+        status, reason, answer = http_request(f"{self.api_url}{path}", "POST", headers, timeout)
+        if 200 <= status < 300:
+            return
+        failure = f"{status} {reason}"
+        if status == 429:
+            raise PurgeFailed(failure, retry_after=retry_after(answer))
+        if status >= 500:
+            raise PurgeFailed(failure)
+        if status in (401, 403):
+            failure += (
+                " (check NEWSITE_FASTLY_API_TOKEN: purging by key needs the purge_select "
+                "scope, purging everything purge_all)"
+            )
+        raise PurgeFailed(failure, permanent=True)
+
+
+def retry_after(headers):
+    """Seconds to wait, from `Retry-After` (seconds or an HTTP date) or from Fastly's
+    `Fastly-RateLimit-Reset` (epoch seconds); None if neither says."""
+    value = headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        try:
+            return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+        except (TypeError, ValueError):
+            pass
+    reset = headers.get("Fastly-RateLimit-Reset", "").strip()
+    if reset.isdigit():
+        return max(float(reset) - time.time(), 0.0)
+    return None

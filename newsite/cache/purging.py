@@ -73,11 +73,12 @@ class EdgePurger:
                 purge_queue.forget(backend.name, owed[backend.name])
             return
         if owed is not None:
-            # Without a second ban, the entry written before the attempt is the retry.
-            retry = owed
-            if settings.NEWSITE_EDGE_REBAN_AFTER:
-                retry = purge_queue.owe([backend], tag_names, failure.retry_after or 0)
+            # Due as soon as the backend lets us (a CDN may ask for a wait). Without a second
+            # ban, it replaces the entry written before the attempt.
+            retry = purge_queue.owe([backend], tag_names, failure.retry_after or 0)
             if retry is not None:
+                if not settings.NEWSITE_EDGE_REBAN_AFTER:
+                    purge_queue.forget(backend.name, owed[backend.name])
                 metrics.count_ban(backend.name, metrics.BAN_RETRIED)
                 logger.warning(
                     "Ban of %s on %s failed (%s); the deliverers send it once it answers.",
