@@ -66,6 +66,12 @@ load: $(VENV)/installed
 	$(VENV)/bin/locust -f bench/locustfile.py --headless --host $(LOAD_HOST) \
 		--users $(LOAD_USERS) --spawn-rate 20 --run-time $(LOAD_SECONDS)s --only-summary
 
+# The capacity model (docs/scaling.md): nodes per tier for 10, 100 and 1,000 million page views
+# a day, from the figures make bench and make load measured (bench/capacity.py).
+.PHONY: capacity
+capacity: $(VENV)/installed
+	$(PYTHON) bench/capacity.py --write docs/scaling.md
+
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
