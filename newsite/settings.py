@@ -447,6 +447,10 @@ NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5")
 # node that answers again gets the bans it missed.
 NEWSITE_EDGE_BAN_QUEUE = env_bool("NEWSITE_EDGE_BAN_QUEUE", True)
 NEWSITE_EDGE_BAN_RETRY_INTERVAL = float(os.environ.get("NEWSITE_EDGE_BAN_RETRY_INTERVAL", "1"))
+if NEWSITE_EDGE_BAN_RETRY_INTERVAL <= 0:
+    raise ImproperlyConfigured(
+        "NEWSITE_EDGE_BAN_RETRY_INTERVAL must be a number of seconds above 0."
+    )
 # A CDN in front, purged by tag like the Varnish nodes: Fastly's purge by surrogate key
 # (newsite/cache/purge_backends.py). Off unless a service is named; its API token needs the
 # purge_select scope (and purge_all, for the bans of everything after a bulk load).

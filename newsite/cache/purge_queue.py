@@ -131,15 +131,18 @@ def owe(backends, tag_names, delay):
     }
 
 
-def forget(backend_name, entry_id):
-    """Remove an owed ban that was delivered after all. If Redis cannot be told, a deliverer
-    sends it once more, which is harmless."""
+def forget(entries):
+    """Remove owed bans that were delivered after all ({backend name: entry id}). If Redis
+    cannot be told, a deliverer sends them once more, which is harmless."""
+    if not entries:
+        return
     try:
-        redis_client().xdel(stream_key(backend_name), entry_id)
+        with redis_client().pipeline(transaction=False) as pipeline:
+            for backend_name, entry_id in entries.items():
+                pipeline.xdel(stream_key(backend_name), entry_id)
+            pipeline.execute()
     except RedisError as error:
-        logger.info(
-            "Could not forget an owed ban on %s (%s): it goes out twice.", backend_name, error
-        )
+        logger.info("Could not forget owed bans (%s): they go out twice.", error)
 
 
 def owed(backend_names):

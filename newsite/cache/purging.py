@@ -46,6 +46,7 @@ class EdgePurger:
         owed = purge_queue.owe(
             backends, tag_names, reban_after or settings.NEWSITE_EDGE_BAN_RETRY_INTERVAL
         )
+        delivered = {}
         for backend in backends:
             try:
                 purge_backends.purge(backend, tag_names)
@@ -54,7 +55,8 @@ class EdgePurger:
                 continue
             metrics.count_ban(backend.name, metrics.BAN_SENT)
             if owed is not None and not reban_after:
-                purge_queue.forget(backend.name, owed[backend.name])
+                delivered[backend.name] = owed[backend.name]
+        purge_queue.forget(delivered)
         if owed is None and reban_after:
             for backend in backends:
                 self.retries.schedule(reban_after, backend, tag_names, attempt=1)
@@ -70,7 +72,7 @@ class EdgePurger:
                 failure,
             )
             if owed is not None:
-                purge_queue.forget(backend.name, owed[backend.name])
+                purge_queue.forget({backend.name: owed[backend.name]})
             return
         if owed is not None:
             # Due as soon as the backend lets us (a CDN may ask for a wait). Without a second
@@ -78,7 +80,7 @@ class EdgePurger:
             retry = purge_queue.owe([backend], tag_names, failure.retry_after or 0)
             if retry is not None:
                 if not settings.NEWSITE_EDGE_REBAN_AFTER:
-                    purge_queue.forget(backend.name, owed[backend.name])
+                    purge_queue.forget({backend.name: owed[backend.name]})
                 metrics.count_ban(backend.name, metrics.BAN_RETRIED)
                 logger.warning(
                     "Ban of %s on %s failed (%s); the deliverers send it once it answers.",
