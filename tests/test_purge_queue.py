@@ -247,7 +247,6 @@ def test_a_ban_owed_for_longer_than_the_edge_keeps_a_page_is_dropped_with_a_log_
     redis_command("XADD", stream_key(dead_node), "1000-0", "tags", "article:old", "delay", "0")
     deliverer = Deliverer(name="tidy")
     with caplog.at_level(logging.WARNING, logger="newsite.cache.purge_queue"):
-        deliverer.deliver_once()  # finds no group, and creates it
         deliverer.deliver_once()
     assert purge_queue.owed([dead_node])[dead_node] == 0
     assert "Dropped 1 ban(s) owed to http://127.0.0.1:9 for more than 70 s" in caplog.text
@@ -266,6 +265,15 @@ def test_each_stream_keeps_only_what_is_worth_delivering(settings):
     entries = redis_command("XRANGE", key, "-", "+")
     assert [fields for _, fields in entries] == [{b"tags": b"article:new", b"delay": b"0"}]
     assert 0 < redis_command("TTL", key) <= purge_queue.max_age()
+
+
+@pytest.mark.redis
+def test_a_deliverer_with_nothing_owed_leaves_nothing_in_redis(settings):
+    settings.VARNISH_NODES = ["http://127.0.0.1:9"]
+    settings.NEWSITE_EDGE_PURGE_SECRET = "x" * 32
+    keys_before = redis_command("DBSIZE")
+    Deliverer(name="idle").deliver_once()
+    assert redis_command("DBSIZE") == keys_before
 
 
 @pytest.mark.varnish

@@ -191,6 +191,7 @@ class Deliverer:
         self.next_attempt = {}  # backend name: time.monotonic() before which not to try
         self.failing_since = {}  # backend name: time.monotonic() of the first failure in a row
         self.tidied_at = 0.0
+        self.grouped = set()  # stream keys known to have our group
         self._stopping = threading.Event()
         self._thread = None
 
@@ -216,14 +217,13 @@ class Deliverer:
         backends = {backend.name: backend for backend in purge_backends.configured()}
         if not backends or not is_enabled() or outage.is_down():
             return
-        connection = redis_client()
         try:
-            if not self._take_in(connection, backends):
-                return
+            connection = redis_client()
+            self._take_in(connection, backends)
             for backend in backends.values():
                 self._deliver(connection, backend)
             if time.monotonic() - self.tidied_at > claim_after():
-                self._tidy(connection, backends)
+                self._tidy(connection)
         except RedisError as error:
             outage.begin(error)
 
@@ -232,8 +232,10 @@ class Deliverer:
     # --------------------------------------------------------------------------
     def _take_in(self, connection, backends):
         """Read new entries, take over abandoned ones and claim again what this deliverer holds,
-        in one round trip. False if a stream had no group yet (it has one now)."""
-        keys = {name: stream_key(name) for name in backends}
+        in one round trip, from every stream that exists."""
+        keys = self._streams(connection, backends)
+        if not keys:
+            return
         holding = {name: list(self.held[name]) for name in keys if self.held[name]}
         with connection.pipeline(transaction=False) as pipeline:
             for key in keys.values():
@@ -246,8 +248,8 @@ class Deliverer:
             replies = pipeline.execute(raise_on_error=False)
         errors = [reply for reply in replies if isinstance(reply, Exception)]
         if any("NOGROUP" in str(error) for error in errors):
-            self._create_groups(connection, keys.values())
-            return False
+            self.grouped.clear()  # a stream expired, or Redis lost it: look again next round
+            return
         if errors:
             raise errors[0]
 
@@ -264,22 +266,26 @@ class Deliverer:
         names = {key: name for name, key in keys.items()}
         for key, entries in read or []:
             self._hold(names[key.decode()], entries)
-        return True
+
+    def _streams(self, connection, backends):
+        """{backend name: stream key} for the streams that exist, each with our group. Only a
+        stream that a ban made gets a group: a deliverer makes no key of its own, and nothing
+        is owed to a backend whose stream does not exist."""
+        keys = {name: stream_key(name) for name in backends}
+        for key in set(keys.values()) - self.grouped:
+            try:
+                # From the start of the stream: whatever is in it is owed.
+                connection.xgroup_create(key, GROUP, id="0")
+            except ResponseError as error:
+                if "BUSYGROUP" not in str(error):
+                    continue  # no such stream
+            self.grouped.add(key)
+        return {name: key for name, key in keys.items() if key in self.grouped}
 
     def _hold(self, name, entries):
         for entry_id, fields in entries:
             ban = OwedBan.from_entry(entry_id, fields)
             self.held[name][ban.entry_id] = ban
-
-    def _create_groups(self, connection, keys):
-        for key in keys:
-            try:
-                connection.xgroup_create(key, GROUP, id="0", mkstream=True)
-            except ResponseError as error:
-                if "BUSYGROUP" not in str(error):
-                    raise
-            # A stream made here, and never written to, expires like any other.
-            connection.expire(key, max_age(), nx=True)
 
     # --------------------------------------------------------------------------
     # Delivering
@@ -366,11 +372,11 @@ class Deliverer:
     # --------------------------------------------------------------------------
     # Tidying: deliverers that went away (a recycled or killed worker) leave their names
     # --------------------------------------------------------------------------
-    def _tidy(self, connection, backends):
+    def _tidy(self, connection):
         quiet_for = int(2 * claim_after() * 1000)
-        for name in backends:
+        for key in self.grouped:
             try:
-                connection.eval(FORGET_QUIET_CONSUMERS, 1, stream_key(name), GROUP, quiet_for)
+                connection.eval(FORGET_QUIET_CONSUMERS, 1, key, GROUP, quiet_for)
             except ResponseError as error:
                 if "NOGROUP" not in str(error) and "no such key" not in str(error):
                     raise
