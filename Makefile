@@ -10,7 +10,7 @@ DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
 .PHONY: help run stack cluster test check-migrations lint format bench bench-scale load \
-	lock upgrade clean
+	capacity lock upgrade clean
 
 help: ## list these commands
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "make %-17s %s\n", $$1, $$2 }' \
@@ -79,6 +79,11 @@ LOAD_HOST ?= http://127.0.0.1:8080
 load: $(VENV)/installed ## visitors and an editor against a running stack or cluster
 	$(VENV)/bin/locust -f bench/locustfile.py --headless --host $(LOAD_HOST) \
 		--users $(LOAD_USERS) --spawn-rate 20 --run-time $(LOAD_SECONDS)s --only-summary
+
+# How many nodes of each tier a site needs (docs/scaling.md), from what make bench and make
+# load measured on this machine (bench/capacity.py).
+capacity: $(VENV)/installed ## the capacity model: nodes per tier for 10 million to a billion views a day
+	$(PYTHON) -m bench.capacity --write docs/scaling.md
 
 # pip-tools' pip-compile resolves with pip itself, reading the same index and settings as the
 # install above; --generate-hashes pins every file. The development lock is constrained by the

@@ -61,6 +61,14 @@ def when_ready(server):
         server.metrics_server = exporter.start(metrics_bind, server)
 
 
+def post_worker_init(worker):
+    # Every worker delivers the bans owed to the edge (newsite/cache/purge_queue.py), its own
+    # and those of workers that died: a ban outlives the worker that committed the edit.
+    from newsite.cache import purge_queue
+
+    purge_queue.start_deliverer()
+
+
 def post_fork(server, worker):
     # The worker inherited the master's listening socket for metrics; only the master answers.
     metrics_server = getattr(server, "metrics_server", None)

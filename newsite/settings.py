@@ -441,6 +441,31 @@ if VARNISH_NODES and not NEWSITE_EDGE_PURGE_SECRET:
 NEWSITE_EDGE_PURGE_TIMEOUT = float(os.environ.get("NEWSITE_EDGE_PURGE_TIMEOUT", "0.5"))
 NEWSITE_EDGE_PURGE_ATTEMPTS = int(os.environ.get("NEWSITE_EDGE_PURGE_ATTEMPTS", "4"))
 NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5"))
+# The second ban, and a first one that failed, are owed in Redis streams (newsite/cache/
+# purge_queue.py) and delivered by a thread in every application server process, even if the
+# process that committed the edit dies. Off, or without Redis, they wait in a thread of that
+# process. A deliverer's round comes every NEWSITE_EDGE_BAN_RETRY_INTERVAL seconds: how soon a
+# node that answers again gets the bans it missed.
+NEWSITE_EDGE_BAN_QUEUE = env_bool("NEWSITE_EDGE_BAN_QUEUE", True)
+NEWSITE_EDGE_BAN_RETRY_INTERVAL = float(os.environ.get("NEWSITE_EDGE_BAN_RETRY_INTERVAL", "1"))
+if NEWSITE_EDGE_BAN_RETRY_INTERVAL <= 0:
+    raise ImproperlyConfigured(
+        "NEWSITE_EDGE_BAN_RETRY_INTERVAL must be a number of seconds above 0."
+    )
+# A CDN in front, purged by tag like the Varnish nodes: Fastly's purge by surrogate key
+# (newsite/cache/purge_backends.py). Off unless a service is named; its API token needs the
+# purge_select scope (and purge_all, for the bans of everything after a bulk load).
+NEWSITE_FASTLY_SERVICE_ID = os.environ.get("NEWSITE_FASTLY_SERVICE_ID", "")
+NEWSITE_FASTLY_API_TOKEN = os.environ.get("NEWSITE_FASTLY_API_TOKEN", "")
+NEWSITE_FASTLY_SOFT_PURGE = env_bool("NEWSITE_FASTLY_SOFT_PURGE", False)
+NEWSITE_FASTLY_API_URL = os.environ.get("NEWSITE_FASTLY_API_URL", "https://api.fastly.com")
+if NEWSITE_FASTLY_SERVICE_ID and not re.fullmatch(r"[A-Za-z0-9]+", NEWSITE_FASTLY_SERVICE_ID):
+    raise ImproperlyConfigured(
+        f"NEWSITE_FASTLY_SERVICE_ID={NEWSITE_FASTLY_SERVICE_ID!r} is not a Fastly service id "
+        "(letters and digits)."
+    )
+if NEWSITE_FASTLY_SERVICE_ID and not NEWSITE_FASTLY_API_TOKEN:
+    raise ImproperlyConfigured("Set NEWSITE_FASTLY_API_TOKEN, the token that purges the service.")
 # NEWSITE_CACHE=site: Django's per-site cache instead of newsite's layers, for comparison.
 # UpdateCacheMiddleware goes inside the edge headers (which then leave its Cache-Control alone)
 # and FetchFromCacheMiddleware last, as Django's documentation asks.

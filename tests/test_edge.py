@@ -17,6 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from deploy.engines import wait_until
+from newsite.cache.purge_queue import Deliverer
 from tests.factories import (
     DEMO_PASSWORD,
     ArticleFactory,
@@ -334,7 +335,9 @@ def gated_edge(transactional_db, tmp_path, settings):
     settings.VARNISH_NODES = [varnish.url]
     settings.NEWSITE_EDGE_PURGE_SECRET = varnish.purge_secret
     settings.NEWSITE_EDGE_REBAN_AFTER = 1
+    deliverer = Deliverer().start()  # sends the second ban, owed in Redis
     yield varnish, django
+    deliverer.stop()
     varnish.stop()
     django.stop()
 
@@ -369,8 +372,9 @@ def test_a_failed_ban_is_logged_retried_and_given_up_on(edge, settings, caplog):
     settings.VARNISH_NODES = [edge.edge.url, dead_node]
     settings.NEWSITE_EDGE_PURGE_ATTEMPTS = 3
     settings.NEWSITE_EDGE_REBAN_AFTER = 0
+    settings.NEWSITE_EDGE_BAN_QUEUE = False  # retried in this process (test_purge_queue.py: not)
 
-    with caplog.at_level(logging.WARNING, logger="newsite.cache.edge"):
+    with caplog.at_level(logging.WARNING, logger="newsite.cache.purging"):
         article.headline = "After"
         article.save()
         assert "After" in requests.get(url).text, "the node that answers is banned at once"

@@ -9,4 +9,4 @@ class CacheConfig(AppConfig):
     def ready(self):
         # Ban invalidated tags at the edge after every commit, in every process that changes
         # content: web workers, but also `manage.py shell`, cron jobs and tests.
-        from newsite.cache import edge  # noqa: F401
+        from newsite.cache import purging  # noqa: F401

@@ -1,4 +1,4 @@
-"""The edge: tell the caches in front of Django what they may keep, and ban what changed.
+"""The edge: tell the caches in front of Django what they may keep, and for how long.
 
 One middleware decides for every response, so views never write caching headers by hand:
 
@@ -12,26 +12,16 @@ A view that says otherwise itself (never_cache, cache_control) is left alone, ex
 DEBUG on: then every response is private, since debug pages (a technical 404 or 500, a page
 with the debug toolbar in it) show settings, queries and code to whoever receives them.
 
-After every commit that invalidates tags, the EdgePurger below bans them on each Varnish node,
-except the tags that name one reader's own data (`reader:7`): declared with `never_shared()`,
-they make any response built from them private, so no edge ever holds one to ban.
+After every commit that invalidates tags, purging.py bans them on each edge, except the tags that
+name one reader's own data (`reader:7`): declared with `never_shared()`, they make any response
+built from them private, so no edge ever holds one to ban.
 """
-
-import heapq
-import http.client
-import itertools
-import logging
-import threading
-import time
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import has_vary_header
 
 from newsite.cache import includes, tags
-
-logger = logging.getLogger(__name__)
 
 CACHEABLE_STATUSES = {200, 301, 404}
 
@@ -118,103 +108,3 @@ class EdgeHeadersMiddleware:
             # Ask the edge to process the <esi:include> tags of this page.
             response["Surrogate-Control"] = 'content="ESI/1.0"'
         return response
-
-
-# ------------------------------------------------------------------------------
-# Purging: after a commit, ban the invalidated tags on every edge node
-# ------------------------------------------------------------------------------
-class EdgePurger:
-    """Send `BAN` with the invalidated tags to every node of settings.VARNISH_NODES.
-
-    The first ban goes out at once, in the commit's own on_commit callback, with a short
-    timeout: the next request through the edge already gets the new page. A node that fails
-    is retried a few times in the background, and each failure is logged. A second ban follows
-    a few seconds later (NEWSITE_EDGE_REBAN_AFTER): a page that was being rendered from the old
-    rows when the first ban went out reaches the edge after it, and would otherwise stay there
-    until its TTL.
-    """
-
-    def __init__(self):
-        self._due = []  # a heap of (when, sequence, node, tags, attempt)
-        self._sequence = itertools.count()
-        self._wake = threading.Condition()
-        self._worker = None
-
-    def ban(self, tag_names):
-        tag_names = [tag for tag in tag_names if not is_private_tag(tag)]
-        if not tag_names:
-            return
-        nodes = settings.VARNISH_NODES
-        for node in nodes:
-            self._attempt(node, tag_names, attempt=1)
-        if nodes and settings.NEWSITE_EDGE_REBAN_AFTER:
-            for node in nodes:
-                self._schedule(settings.NEWSITE_EDGE_REBAN_AFTER, node, tag_names, attempt=1)
-
-    def _attempt(self, node, tag_names, attempt):
-        try:
-            send_ban(node, tag_names, timeout=settings.NEWSITE_EDGE_PURGE_TIMEOUT)
-        except (OSError, http.client.HTTPException, EdgeRefused) as error:
-            if attempt < settings.NEWSITE_EDGE_PURGE_ATTEMPTS:
-                delay = 0.5 * 2 ** (attempt - 1)
-                logger.warning(
-                    "Ban of %s on %s failed (%s); retrying in %g s.",
-                    " ".join(tag_names),
-                    node,
-                    error,
-                    delay,
-                )
-                self._schedule(delay, node, tag_names, attempt + 1)
-            else:
-                logger.error(
-                    "Ban of %s on %s failed %d times (%s); giving up: its pages may stay stale "
-                    "until their TTL.",
-                    " ".join(tag_names),
-                    node,
-                    attempt,
-                    error,
-                )
-
-    def _schedule(self, delay, node, tag_names, attempt):
-        with self._wake:
-            entry = (time.monotonic() + delay, next(self._sequence), node, tag_names, attempt)
-            heapq.heappush(self._due, entry)
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._run, name="edge-purger", daemon=True)
-                self._worker.start()
-            self._wake.notify()
-
-    def _run(self):
-        while True:
-            with self._wake:
-                while not self._due or self._due[0][0] > time.monotonic():
-                    timeout = self._due[0][0] - time.monotonic() if self._due else None
-                    self._wake.wait(timeout)
-                _, _, node, tag_names, attempt = heapq.heappop(self._due)
-            self._attempt(node, tag_names, attempt)
-
-
-class EdgeRefused(Exception):
-    """The edge answered the ban with something other than 200."""
-
-
-def send_ban(node, tag_names, timeout):
-    """BAN the objects carrying any of `tag_names` on one node (http://host:port)."""
-    address = urlsplit(node)
-    connection = http.client.HTTPConnection(address.hostname, address.port or 80, timeout=timeout)
-    try:
-        headers = {
-            "X-Ban-Tags": " ".join(tag_names),
-            "X-Purge-Secret": settings.NEWSITE_EDGE_PURGE_SECRET,
-        }
-        connection.request("BAN", "/", headers=headers)
-        response = connection.getresponse()
-        response.read()
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise EdgeRefused(f"{response.status} {response.reason}")
-
-
-purger = EdgePurger()
-tags.on_invalidate(purger.ban)
