@@ -89,28 +89,33 @@ class StandInHandler(BaseHTTPRequestHandler):
             return self.refuse(404, "Record not found")
         if self.headers.get("Fastly-Key") != TOKEN:
             return 401, {}, {"msg": "Provided credentials are missing or invalid"}
-        if int(self.headers.get("Content-Length", "0")):
-            return self.refuse(400, "newsite sends the keys in Surrogate-Key, not in a body")
-        if self.headers.get("Accept") != "application/json":
-            return self.refuse(400, "Accept: application/json")
-        soft = self.headers.get("Fastly-Soft-Purge")
-        if match["action"] == "purge_all":
-            if soft is not None:
-                return self.refuse(400, "purge_all cannot be soft")
-        else:
-            keys = self.headers.get("Surrogate-Key", "").split()
-            if not keys or len(keys) > MAX_KEYS:
-                return self.refuse(400, f"1 to {MAX_KEYS} keys per request")
-            if any(len(key.encode()) > MAX_KEY_BYTES for key in keys):
-                return self.refuse(400, f"keys of {MAX_KEY_BYTES} bytes at most")
-            if soft not in (None, "1"):
-                return self.refuse(400, "Fastly-Soft-Purge: 1")
+        if problem := self.malformed(match["action"]):
+            return self.refuse(400, problem)
         if self.server.answers:
             status, headers = self.server.answers.pop(0)
             return status, headers, {"msg": "canned"}
         if match["action"] == "purge_all":
             return 200, {}, {"status": "ok", "id": uuid.uuid4().hex}
+        keys = self.headers["Surrogate-Key"].split()
         return 200, {}, {key: uuid.uuid4().hex for key in keys}
+
+    def malformed(self, action):
+        """What Fastly would refuse in this request, in words; None if nothing."""
+        if int(self.headers.get("Content-Length", "0")):
+            return "newsite sends the keys in Surrogate-Key, not in a body"
+        if self.headers.get("Accept") != "application/json":
+            return "Accept: application/json"
+        soft = self.headers.get("Fastly-Soft-Purge")
+        if action == "purge_all":
+            return "purge_all cannot be soft" if soft is not None else None
+        keys = self.headers.get("Surrogate-Key", "").split()
+        if not keys or len(keys) > MAX_KEYS:
+            return f"1 to {MAX_KEYS} keys per request"
+        if any(len(key.encode()) > MAX_KEY_BYTES for key in keys):
+            return f"keys of {MAX_KEY_BYTES} bytes at most"
+        if soft not in (None, "1"):
+            return "Fastly-Soft-Purge: 1"
+        return None
 
     def refuse(self, status, why):
         self.server.rejected.append(f"{self.path}: {why}")
