@@ -35,6 +35,9 @@ django.setup()
 from bench import report  # noqa: E402
 from demo.credentials import DEMO_READERS  # noqa: E402
 
+# What the report says it ran against.
+TARGET = "`make cluster`" if environment_if_running() else "`make stack`"
+
 # How long after an edit's commit a reader may still get the old headline: the edit reaches
 # Varnish (a ban) and Redis (new generations) before save() returns, and a page built from the
 # old rows meanwhile is kept by no cache (newsite/cache/edge.py), so any request that starts
@@ -239,7 +242,7 @@ def summarise(environment, **kwargs):
             "## Load and consistency: `make load`",
             "",
             f"Measured {results['started']}: Locust, {results['users']} users (16 anonymous "
-            "readers to 3 signed-in readers, one editor), against `make stack`.",
+            f"readers to 3 signed-in readers, one editor), against {TARGET}.",
             "",
             f"- {results['requests']:,} requests, **{results['requests_per_second']:g} req/s**; "
             f"p50 {results['p50_ms']:g} ms, p99 {results['p99_ms']:g} ms.",
@@ -249,7 +252,7 @@ def summarise(environment, **kwargs):
             f"edited; pages older than an edit committed more than {STALE_AFTER:g} s before the "
             f"request: **{len(stale)}** (worst {worst:.3f} s).",
             "",
-            "Reproduce: `make stack` in one terminal, `make load` in another "
+            f"Reproduce: {TARGET} in one terminal, `make load` in another "
             "(`LOAD_USERS`, `LOAD_SECONDS`).",
         ]
     )
