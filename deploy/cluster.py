@@ -55,7 +55,9 @@ class Ports:
     redis_primary: int = 6380  # and 6379 for a system Redis
     redis_replica: int = 6381
     sentinels: tuple = (26380, 26381, 26382)
-    prometheus: int = 9090  # the exporters take free ports: only Prometheus reads them
+    # Debian's prometheus package runs its own service on 9090. The exporters take free ports:
+    # only Prometheus reads them.
+    prometheus: int = 9190
 
     def shifted(self, offset):
         """Every port moved by `offset`, to run a second cluster beside the first."""

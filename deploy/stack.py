@@ -4,7 +4,7 @@
 
 Varnish answers at http://127.0.0.1:8080/ and passes misses to gunicorn on 127.0.0.1:8000,
 which uses the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL (by default the local
-servers); Prometheus on 127.0.0.1:9090 watches them all, unless NEWSITE_MONITORING=off
+servers); Prometheus on 127.0.0.1:9190 watches them all, unless NEWSITE_MONITORING=off
 (deploy/monitoring.py). The database is created, migrated and seeded if empty; Ctrl-C stops
 everything this started (deploy/engines.py starts and stops each engine). It runs production
 settings (DEBUG off) over plain http, for trying things out and `make load`; it is not a
@@ -27,7 +27,8 @@ STATE = engines.PROJECT / ".stack"
 EDGE_PORT = int(os.environ.get("STACK_EDGE_PORT", "8080"))
 APP_PORT = int(os.environ.get("STACK_APP_PORT", "8000"))
 ARTICLES = os.environ.get("STACK_ARTICLES", "2000")
-PROMETHEUS_PORT = int(os.environ.get("STACK_PROMETHEUS_PORT", "9090"))
+# Not 9090: Debian's prometheus package runs a Prometheus of its own there.
+PROMETHEUS_PORT = int(os.environ.get("STACK_PROMETHEUS_PORT", "9190"))
 # Where gunicorn's master serves Django's metrics (gunicorn.conf.py's default); empty for none.
 METRICS_BIND = os.environ.get("GUNICORN_METRICS_BIND", "127.0.0.1:9808")
 
