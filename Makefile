@@ -34,14 +34,20 @@ run: $(VENV)/installed ## serve the demo site at http://127.0.0.1:8000/ (SQLite,
 	$(PYTHON) manage.py seed --if-empty --demo-passwords --articles $(DEMO_ARTICLES)
 	$(PYTHON) manage.py runserver 127.0.0.1:8000
 
+# Prometheus and the exporters of Debian's packages watch `make stack` and `make cluster`
+# (deploy/monitoring.py), unless NEWSITE_MONITORING=off: `make cluster NEWSITE_MONITORING=off`.
+MONITORING_PACKAGES := $(if $(filter off false 0 no,$(NEWSITE_MONITORING)),,prometheus \
+	prometheus-varnish-exporter prometheus-postgres-exporter prometheus-redis-exporter)
+
 # Production settings over plain http (deploy/stack.py). Ctrl-C stops it.
-stack: $(VENV)/installed ## Varnish at http://127.0.0.1:8080/ -> gunicorn -> PostgreSQL and Redis
+stack: $(VENV)/installed ## Varnish at http://127.0.0.1:8080/ -> gunicorn -> PostgreSQL and Redis, watched by Prometheus
 	$(PYTHON) -m deploy.stack
 
 # The book's whole topology on loopback (deploy/cluster.py): HAProxy, two Varnish nodes, two
 # application servers, PgBouncer, a PostgreSQL primary and replica, Redis with Sentinel.
 cluster: $(VENV)/installed ## HAProxy at :8080 -> 2 Varnish -> 2 gunicorn -> PgBouncer, PostgreSQL + replica, Redis + Sentinel
-	deploy/ensure-packages.sh postgresql pgbouncer redis-server redis-sentinel varnish haproxy
+	deploy/ensure-packages.sh postgresql pgbouncer redis-server redis-sentinel varnish haproxy \
+		$(MONITORING_PACKAGES)
 	$(PYTHON) -m deploy.cluster
 
 test: $(VENV)/installed lint check-migrations ## lint, check the migrations, run the whole test suite

@@ -6,7 +6,8 @@
                                    └──────▶ Redis primary ──▶ replica, watched by 3 Sentinels
 
 Every engine comes from Debian's packages and runs as a child of this script, with its own
-port and its own directory under .cluster/ (CLUSTER_PORT_OFFSET moves every port at once).
+port and its own directory under .cluster/ (CLUSTER_PORT_OFFSET moves every port at once),
+watched by Prometheus and an exporter per engine unless NEWSITE_MONITORING=off.
 What is missing is created: the PostgreSQL primary (initdb), its replica (pg_basebackup), the
 database, its tables and the demo newsroom. Ctrl-C stops everything this started. Production
 settings over plain http, for trying things out, `make load` and the tests (tests/test_cluster.py
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from demo.credentials import demo_readers_in_words
-from deploy import engines
+from deploy import engines, monitoring
 from deploy.varnish.render import render
 
 PROJECT = engines.PROJECT
@@ -54,6 +55,9 @@ class Ports:
     redis_primary: int = 6380  # and 6379 for a system Redis
     redis_replica: int = 6381
     sentinels: tuple = (26380, 26381, 26382)
+    # Debian's prometheus package runs its own service on 9090. The exporters take free ports:
+    # only Prometheus reads them.
+    prometheus: int = 9190
 
     def shifted(self, offset):
         """Every port moved by `offset`, to run a second cluster beside the first."""
@@ -83,6 +87,7 @@ class Ports:
             redis_primary=0,
             redis_replica=0,
             sentinels=(0, 0, 0),
+            prometheus=0,
         )
 
 
@@ -92,7 +97,8 @@ class Cluster:
 
     `replica_delay` (such as "3s") holds every commit back on the replica for that long
     (recovery_min_apply_delay), so that its lag is certain; `durable=False` turns fsync off
-    for clusters that are thrown away (tests); `application_environment` adds settings.
+    for clusters that are thrown away (tests); `application_environment` adds settings;
+    `monitored` starts Prometheus and the exporters (deploy/monitoring.py) after the rest.
     """
 
     directory: Path = STATE
@@ -101,12 +107,14 @@ class Cluster:
     replica_delay: str = ""
     durable: bool = True
     application_environment: dict = field(default_factory=dict)
+    monitored: bool = False
     say: object = print
     engines: dict = field(default_factory=dict)
     # True once running.json says this cluster runs (and only then does stop() remove it).
     announced: bool = field(default=False, init=False)
     # HAProxy's statistics port; a free one is picked with each try at starting HAProxy.
     stats_port: int = field(default=0, init=False)
+    watching: monitoring.Monitoring | None = field(default=None, init=False)
 
     # --------------------------------------------------------------------------
     # Addresses
@@ -204,6 +212,8 @@ class Cluster:
             self._prepare_the_site()
             self._start_application_servers()
             self._start_edge()
+            if self.monitored:
+                self._start_monitoring()
         except BaseException:
             self.stop()
             raise
@@ -219,6 +229,8 @@ class Cluster:
     def stop(self):
         if self.announced:
             (self.directory / RUNNING_FILE).unlink(missing_ok=True)
+        if self.watching is not None:
+            self.watching.stop()
         engines.stop_all(list(self.engines.values()))
 
     def _add(self, name, build, port):
@@ -344,6 +356,30 @@ class Cluster:
 
         self._add("haproxy", haproxy, self.ports.load_balancer)
 
+    def _start_monitoring(self):
+        """An exporter per engine (HAProxy and gunicorn serve their own metrics), and
+        Prometheus. The replica's lag is asked of the primary (deploy/prometheus/
+        postgres-queries.yml); PgBouncer goes unwatched: Debian's exporter for it stops at
+        start against PgBouncer 1.18 (docs/monitoring.md)."""
+
+        def prepare(watching):
+            metrics_ports = zip(self.application_names, self.ports.application_metrics, strict=True)
+            for name, metrics_port in metrics_ports:
+                watching.scrape("django", f"127.0.0.1:{metrics_port}", name)
+            watching.scrape("haproxy", f"127.0.0.1:{self.stats_port}", "haproxy")
+            for name in self.varnish_names:
+                watching.watch_varnish(self.directory / name, name)
+            for name in ("postgres-primary", "postgres-replica"):
+                url = f"postgres://postgres@127.0.0.1:{self.port(name)}/postgres"
+                watching.watch_postgres(url, name)
+            for name in ("redis-primary", "redis-replica"):
+                watching.watch_redis(f"redis://127.0.0.1:{self.port(name)}", name)
+            for number, port in enumerate(self.sentinel_ports, start=1):
+                watching.watch_redis(f"redis://127.0.0.1:{port}", f"sentinel{number}", "sentinel")
+
+        self.say("Starting Prometheus and an exporter per engine")
+        self.watching = monitoring.start(prepare, self.ports.prometheus, self.say)
+
 
 def running_cluster(directory=STATE):
     """What the cluster running from `directory` wrote about itself, or None if none runs."""
@@ -370,6 +406,7 @@ def main():
     cluster = Cluster(
         ports=Ports().shifted(offset),
         articles=int(os.environ.get("CLUSTER_ARTICLES", "2000")),
+        monitored=monitoring.wanted(),
         say=lambda message: print(f"[cluster] {message}", flush=True),
     )
     try:
@@ -392,6 +429,11 @@ def describe(cluster):
         ("The Daily Cache, through the load balancer", f"{cluster.url}/"),
         ("The newsroom (admin)", f"{cluster.url}/admin/"),
         ("HAProxy's statistics", cluster.stats_url),
+        *(
+            [("The dashboard (Prometheus)", cluster.watching.dashboard_url)]
+            if cluster.watching
+            else []
+        ),
         *(
             (f"{name}, one edge node", f"{cluster.node_url(name)}/")
             for name in cluster.varnish_names

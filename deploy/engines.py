@@ -1,8 +1,9 @@
 """Start, wait for and stop the engines newsite runs on, each as a child process on loopback.
 
 PostgreSQL (a primary, and a streaming replica made with pg_basebackup), PgBouncer, Redis and
-its Sentinels, gunicorn, Varnish and HAProxy: every command line is written here once, and every
-engine is an `Engine` with its own port and directory, started and waited for the same way.
+its Sentinels, gunicorn, Varnish, HAProxy, Prometheus and its exporters: every command line is
+written here once, and every engine is an `Engine` with its own port and directory, started
+and waited for the same way.
 Waiting is for the engine's own answer (a refused connection or a read timeout while it boots
 only means "not yet"), and stopping ends only the processes this module started, by their pid.
 `make stack`, `make cluster`, the benchmarks and the tests all start their engines here; the
@@ -50,6 +51,10 @@ PACKAGES = {
     "varnishd": "varnish",
     "varnishadm": "varnish",
     "haproxy": "haproxy",
+    "prometheus": "prometheus",
+    "prometheus-varnish-exporter": "prometheus-varnish-exporter",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
 }
 
 
@@ -725,8 +730,8 @@ def gunicorn(
 
     `environment` is added to ours: Django's settings. Each instance gets its own control
     socket (gunicorn 25+ puts every instance's at one path by default) and its own metrics
-    address: `metrics_bind` "" for none, HOST:PORT (port 0: one the kernel picks, written in
-    the log), or None for what the environment or gunicorn.conf.py says (`make stack`).
+    address: `metrics_bind` "" for none, or HOST:PORT (port 0: one the kernel picks, written in
+    the log).
     """
     owned_directory(directory)
     command = [
@@ -738,8 +743,7 @@ def gunicorn(
     if workers:
         command += ["--workers", workers]
     environment = {**os.environ, **environment}
-    if metrics_bind is not None:
-        environment["GUNICORN_METRICS_BIND"] = metrics_bind
+    environment["GUNICORN_METRICS_BIND"] = metrics_bind
     if not access_log:
         environment["GUNICORN_ACCESS_LOG"] = ""
     # Asked under a name Django answers to, as the edge's probe is.
@@ -854,4 +858,103 @@ def haproxy(directory, port, stats_port, varnish_proxy_ports):
         directory=directory,
         ready=http_answers(f"http://127.0.0.1:{stats_port}/;csv"),
         environment=environment,
+    )
+
+
+# ------------------------------------------------------------------------------
+# Prometheus and the exporters it scrapes (Debian's prometheus-* packages)
+# ------------------------------------------------------------------------------
+PROMETHEUS_FILES = DEPLOY / "prometheus"
+
+
+def prometheus(directory, port, configuration):
+    """Prometheus on `port`, reading `configuration` (deploy/prometheus/render.py writes it),
+    keeping its data in `directory/data` and serving the project's dashboard, the console
+    templates in deploy/prometheus/."""
+    owned_directory(directory)
+    address = f"127.0.0.1:{port}"
+    return Engine(
+        name="prometheus",
+        command=[
+            binary("prometheus"),
+            f"--config.file={configuration}",
+            f"--storage.tsdb.path={directory / 'data'}",
+            f"--web.listen-address={address}",
+            f"--web.console.templates={PROMETHEUS_FILES / 'consoles'}",
+            f"--web.console.libraries={PROMETHEUS_FILES / 'console_libraries'}",
+        ],
+        port=port,
+        directory=directory,
+        ready=http_answers(f"http://{address}/-/ready"),
+    )
+
+
+def serves_metric(name):
+    """A readiness check for an exporter: its /metrics answers, and names `name` (its own
+    metrics, not another program's on a port taken meanwhile)."""
+
+    def ready(engine):
+        try:
+            with urllib.request.urlopen(f"{engine.url}/metrics", timeout=2) as response:
+                return name in response.read().decode(errors="replace")
+        except (OSError, http.client.HTTPException):
+            return False
+
+    return ready
+
+
+def varnish_exporter(directory, port, varnish_directory, name="varnish-exporter"):
+    """prometheus-varnish-exporter for the Varnish working in `varnish_directory` (it runs
+    varnishstat -n on it at every scrape)."""
+    owned_directory(directory)
+    return Engine(
+        name=name,
+        command=[
+            binary("prometheus-varnish-exporter"),
+            *("-n", varnish_directory),
+            *("-web.listen-address", f"127.0.0.1:{port}"),
+        ],
+        port=port,
+        directory=directory,
+        ready=serves_metric("varnish_up"),
+    )
+
+
+def postgres_exporter(directory, port, database_url, name="postgres-exporter"):
+    """prometheus-postgres-exporter for the PostgreSQL that `database_url` (postgres://) names,
+    with the project's extra queries: the replica lag, asked of a primary."""
+    owned_directory(directory)
+    address = urlsplit(database_url)
+    # Loopback or a private network: plain TCP, as Django's own connections.
+    source = address._replace(scheme="postgresql", query="sslmode=disable").geturl()
+    return Engine(
+        name=name,
+        command=[
+            binary("prometheus-postgres-exporter"),
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--extend.query-path={PROMETHEUS_FILES / 'postgres-queries.yml'}",
+            # The settings are hundreds of series nobody watches.
+            "--disable-settings-metrics",
+        ],
+        port=port,
+        directory=directory,
+        ready=serves_metric("pg_up"),
+        environment={**os.environ, "DATA_SOURCE_NAME": source},
+    )
+
+
+def redis_exporter(directory, port, redis_url, name="redis-exporter"):
+    """prometheus-redis-exporter for the Redis, or the Sentinel, at `redis_url` (redis://): it
+    tells which it is talking to, and reports a Sentinel's view of the primary."""
+    owned_directory(directory)
+    return Engine(
+        name=name,
+        command=[
+            binary("prometheus-redis-exporter"),
+            *("-redis.addr", redis_url),
+            *("-web.listen-address", f"127.0.0.1:{port}"),
+        ],
+        port=port,
+        directory=directory,
+        ready=serves_metric("redis_up"),
     )

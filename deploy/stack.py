@@ -4,10 +4,12 @@
 
 Varnish answers at http://127.0.0.1:8080/ and passes misses to gunicorn on 127.0.0.1:8000,
 which uses the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL (by default the local
-servers). The database is created, migrated and seeded if empty; Ctrl-C stops everything this
-started (deploy/engines.py starts and stops both). It runs production settings (DEBUG off)
-over plain http, for trying things out and `make load`; it is not a deployment. The staff
-account gets a generated password, kept in .stack/editor_password and printed at every start.
+servers); Prometheus on 127.0.0.1:9190 watches them all, unless NEWSITE_MONITORING=off
+(deploy/monitoring.py). The database is created, migrated and seeded if empty; Ctrl-C stops
+everything this started (deploy/engines.py starts and stops each engine). It runs production
+settings (DEBUG off) over plain http, for trying things out and `make load`; it is not a
+deployment. The staff account gets a generated password, kept in .stack/editor_password and
+printed at every start.
 """
 
 import os
@@ -18,13 +20,17 @@ import time
 from urllib.parse import urlsplit
 
 from demo.credentials import demo_readers_in_words
-from deploy import engines
+from deploy import engines, monitoring
 from deploy.varnish.render import render
 
 STATE = engines.PROJECT / ".stack"
 EDGE_PORT = int(os.environ.get("STACK_EDGE_PORT", "8080"))
 APP_PORT = int(os.environ.get("STACK_APP_PORT", "8000"))
 ARTICLES = os.environ.get("STACK_ARTICLES", "2000")
+# Not 9090: Debian's prometheus package runs a Prometheus of its own there.
+PROMETHEUS_PORT = int(os.environ.get("STACK_PROMETHEUS_PORT", "9190"))
+# Where gunicorn's master serves Django's metrics (gunicorn.conf.py's default); empty for none.
+METRICS_BIND = os.environ.get("GUNICORN_METRICS_BIND", "127.0.0.1:9808")
 
 
 def say(message):
@@ -80,7 +86,7 @@ def prepare_the_site(env):
 def start_servers(env):
     """gunicorn, then Varnish in front of it; their output goes to this terminal."""
     application = engines.gunicorn(
-        STATE / "gunicorn", APP_PORT, env, metrics_bind=None, show_output=True
+        STATE / "gunicorn", APP_PORT, env, metrics_bind=METRICS_BIND, show_output=True
     ).start()
     started = [application]
     try:
@@ -107,13 +113,31 @@ def start_servers(env):
     return started
 
 
-def describe(env):
+def start_monitoring(env, varnish_directory, metrics_bind=METRICS_BIND, port=PROMETHEUS_PORT):
+    """Prometheus, scraping Django's metrics and the exporters of Varnish, PostgreSQL and
+    Redis; None if Prometheus is not installed."""
+
+    def prepare(watching):
+        if metrics_bind:
+            watching.scrape("django", metrics_bind, "gunicorn")
+        watching.watch_varnish(varnish_directory)
+        if urlsplit(env["DATABASE_URL"]).scheme.startswith("postgres"):
+            watching.watch_postgres(env["DATABASE_URL"])
+        if env.get("REDIS_URL"):
+            watching.watch_redis(env["REDIS_URL"])
+
+    return monitoring.start(prepare, port, say)
+
+
+def describe(env, watching):
     say(f"The Daily Cache, through Varnish:  http://127.0.0.1:{EDGE_PORT}/")
     say(f"The newsroom (admin):               http://127.0.0.1:{EDGE_PORT}/admin/")
     say(f"gunicorn directly, without the edge: http://127.0.0.1:{APP_PORT}/")
+    if watching is not None:
+        say(f"The dashboard (Prometheus):         {watching.dashboard_url}")
     say(f"Staff account: editor / {env['NEWSITE_EDITOR_PASSWORD']}  (kept in .stack/)")
     say(f"Demo readers: {demo_readers_in_words()}")
-    say("Ctrl-C stops Varnish and gunicorn.")
+    say("Ctrl-C stops everything this started.")
 
 
 def main():
@@ -124,21 +148,25 @@ def main():
     if missing:
         raise SystemExit(f"[stack] {missing}")
     env = environment()
+    servers, watching = [], None
     try:
         prepare_the_site(env)
         servers = start_servers(env)
-    except engines.EngineFailed as error:
-        raise SystemExit(f"[stack] {error}") from None
-    except KeyboardInterrupt:
-        raise SystemExit("[stack] Stopped.") from None
+        if monitoring.wanted():
+            watching = start_monitoring(env, STATE / "varnish")
+    except (engines.EngineFailed, KeyboardInterrupt) as error:
+        engines.stop_all(servers)
+        raise SystemExit(f"[stack] {error or 'Stopped.'}") from None
     try:
-        describe(env)
+        describe(env, watching)
         while all(server.running for server in servers):
             time.sleep(0.5)
         say("A server stopped; stopping the others.")
     except KeyboardInterrupt:
         say("Stopping.")
     finally:
+        if watching is not None:
+            watching.stop()
         engines.stop_all(servers)
 
 

@@ -26,6 +26,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.monitoring import metrics_url
 from tests.stack import Gunicorn, Varnish, collect_static
 
 
@@ -202,6 +203,14 @@ def edge_stack(start_edge_stack):
     return start_edge_stack()
 
 
+@pytest.fixture(scope="session")
+def monitored_edge_stack(start_edge_stack):
+    """A stack of its own whose gunicorn serves its metrics (`.django_metrics`, the URL)."""
+    stack = start_edge_stack(GUNICORN_METRICS_BIND="127.0.0.1:0")
+    stack.django_metrics = metrics_url(stack.application)
+    return stack
+
+
 @pytest.fixture
 def edge(edge_stack, transactional_db, settings):
     """The shared stack, with an empty edge cache; this process bans it too after commits.
@@ -236,7 +245,8 @@ def cluster_findings(pytestconfig):
 def cluster(cluster_findings):
     """HAProxy, two Varnish nodes, two gunicorns, PgBouncer, a PostgreSQL primary with a replica
     that replays every commit 3 s late (so its lag is certain), Redis with a replica and three
-    Sentinels (deploy/cluster.py): started once per session, stopped and removed at the end."""
+    Sentinels, and Prometheus with an exporter for each (deploy/cluster.py): started once per
+    session, stopped and removed at the end."""
     from deploy.cluster import BINARIES, Cluster, Ports
     from deploy.engines import EngineFailed, missing_binaries
 
@@ -254,6 +264,7 @@ def cluster(cluster_findings):
         replica_delay="3s",
         durable=False,
         application_environment={"DJANGO_LOG_LEVEL": "WARNING"},
+        monitored=True,
         say=lambda message: None,
     )
     started = time.monotonic()

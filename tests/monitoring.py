@@ -1,6 +1,7 @@
-"""Helpers for the tests of the monitoring: a gunicorn with its metrics endpoint, and reading
-what an endpoint serves as Prometheus would store it."""
+"""Helpers for the tests of the monitoring: a gunicorn with its metrics endpoint, reading what
+an endpoint serves as Prometheus would store it, and what Prometheus itself scrapes."""
 
+import contextlib
 import re
 from contextlib import contextmanager
 
@@ -75,3 +76,36 @@ def total(samples, name, **labels):
         for (sample, found), value in samples.items()
         if sample == name and wanted <= set(found)
     )
+
+
+def target_health(prometheus):
+    """{(job, instance): health} of everything Prometheus scrapes: "up", "down", or "unknown"
+    until its first scrape."""
+    response = requests.get(f"{prometheus}/api/v1/targets", timeout=5)
+    response.raise_for_status()
+    return {
+        (target["labels"]["job"], target["labels"]["instance"]): target["health"]
+        for target in response.json()["data"]["activeTargets"]
+    }
+
+
+def target_health_once_scraped(prometheus, seconds=30):
+    """`target_health` once every target is up, or as it is after `seconds` (a scrape every
+    5 s: each target's first comes within 5 s of Prometheus' start)."""
+    with contextlib.suppress(TimeoutError):
+        engines.wait_until(
+            lambda: set(target_health(prometheus).values()) == {"up"},
+            "every target scraped and up",
+            seconds,
+        )
+    return target_health(prometheus)
+
+
+def instant(prometheus, expression):
+    """{instance: value} of an instant query."""
+    response = requests.get(f"{prometheus}/api/v1/query", params={"query": expression}, timeout=5)
+    response.raise_for_status()
+    return {
+        series["metric"].get("instance", ""): float(series["value"][1])
+        for series in response.json()["data"]["result"]
+    }

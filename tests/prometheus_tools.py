@@ -15,6 +15,8 @@ PACKAGES = {
     "prometheus": "prometheus",
     "promtool": "prometheus",
     "prometheus-varnish-exporter": "prometheus-varnish-exporter",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
 }
 
 # Found by pytest_configure: {binary: path}.
@@ -33,5 +35,5 @@ def pytest_configure(config: pytest.Config) -> None:
         service.reason = f"Prometheus' tools not found: apt-get install {' '.join(missing)}"
     else:
         service.available = True
-        service.description = "Prometheus, promtool and prometheus-varnish-exporter"
+        service.description = "Prometheus, promtool and the Varnish, PostgreSQL and Redis exporters"
     services.available["prometheus"] = service

@@ -23,6 +23,7 @@ from demo.credentials import DEMO_READERS
 from deploy import engines
 from deploy.engines import wait_until
 from newsite.replicas import FENCE_KEY
+from tests.monitoring import instant, target_health_once_scraped
 
 pytestmark = pytest.mark.cluster
 
@@ -318,6 +319,38 @@ def every_page_answers(cluster, pages, base=None):
     for page in pages:
         response = requests.get(f"{base or cluster.url}{page}", timeout=10)
         assert response.status_code == 200, f"{page}: {response.status_code}"
+
+
+@pytest.mark.prometheus
+def test_prometheus_scrapes_every_engine_of_the_cluster_with_haproxy_and_the_replicas_lag(
+    cluster,
+):
+    """Before any engine is stopped (the tests below stop some): all of them are up."""
+    prometheus = cluster.watching.prometheus.url
+    health = target_health_once_scraped(prometheus)
+    assert health == {
+        ("prometheus", "prometheus"): "up",
+        ("django", "gunicorn1"): "up",
+        ("django", "gunicorn2"): "up",
+        ("haproxy", "haproxy"): "up",
+        ("varnish", "varnish1"): "up",
+        ("varnish", "varnish2"): "up",
+        ("postgres", "postgres-primary"): "up",
+        ("postgres", "postgres-replica"): "up",
+        ("redis", "redis-primary"): "up",
+        ("redis", "redis-replica"): "up",
+        ("sentinel", "sentinel1"): "up",
+        ("sentinel", "sentinel2"): "up",
+        ("sentinel", "sentinel3"): "up",
+    }
+    # HAProxy's own exporter counts the public frontend's requests.
+    assert instant(prometheus, 'haproxy_frontend_http_requests_total{proxy="public"}')
+    # The replica's lag, as its primary sees it.
+    lag = instant(prometheus, 'pg_replica_replay_lag_seconds{application_name="replica"}')
+    assert list(lag) == ["postgres-primary"]
+    assert instant(prometheus, "redis_sentinel_master_status") == {
+        f"sentinel{number}": 1 for number in (1, 2, 3)
+    }
 
 
 def test_with_one_application_server_stopped_every_page_still_answers(cluster):

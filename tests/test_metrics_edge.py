@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from deploy import engines
-from tests.monitoring import metrics_url, scrape, total
+from tests.monitoring import scrape, total
 from tests.prometheus_tools import paths
 from tests.server_timing import sql_queries
 
@@ -20,10 +20,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def monitored(start_edge_stack, tmp_path_factory):
+def monitored(monitored_edge_stack, tmp_path_factory):
     """Varnish → gunicorn with its metrics on a port of its own, and Varnish's exporter."""
-    stack = start_edge_stack(GUNICORN_METRICS_BIND="127.0.0.1:0")
-    stack.django_metrics = metrics_url(stack.application)
+    stack = monitored_edge_stack
     directory = tmp_path_factory.mktemp("varnish-exporter")
     exporter = engines.start_on_a_free_port(
         lambda port: engines.Engine(
