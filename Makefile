@@ -10,7 +10,7 @@ DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
 .PHONY: help run stack cluster test check-migrations lint format bench bench-scale load \
-	capacity lock upgrade clean
+	faults capacity lock upgrade clean
 
 help: ## list these commands
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "make %-17s %s\n", $$1, $$2 }' \
@@ -85,6 +85,12 @@ LOAD_HOST ?= http://127.0.0.1:8080
 load: $(VENV)/installed ## visitors and an editor against a running stack or cluster
 	$(VENV)/bin/locust -f bench/locustfile.py --headless --host $(LOAD_HOST) \
 		--users $(LOAD_USERS) --spawn-rate 20 --run-time $(LOAD_SECONDS)s --only-summary
+
+# Against a running `make cluster`: one fault at a time under a steady load, and what each
+# cost (bench/faults.py). FAULTS=app-killed,primary-stopped runs some only.
+FAULTS ?=
+faults: $(VENV)/installed ## inject faults into a running cluster, one at a time (docs/reliability.md)
+	$(PYTHON) -m bench.faults --faults "$(FAULTS)"
 
 # How many nodes of each tier a site needs (docs/scaling.md), from what make bench and make
 # load measured on this machine (bench/capacity.py).

@@ -32,6 +32,9 @@ STATE = PROJECT / ".cluster"
 # While the cluster runs: its Django settings and each engine's pid and port, for `make load`
 # and for tools that stop or freeze one engine.
 RUNNING_FILE = "running.json"
+# A file a tool creates in an engine's directory to have the cluster start that engine again
+# (`make faults`): started by the cluster, it stays the cluster's child and stops with it.
+START_AGAIN_FILE = "start-again"
 DATABASE = "newsite"
 BINARIES = [
     "postgres", "pg_basebackup", "initdb", "pgbouncer", "redis-server", "redis-sentinel",
@@ -217,6 +220,11 @@ class Cluster:
         except BaseException:
             self.stop()
             raise
+        self.announce()
+        return self
+
+    def announce(self):
+        """Write running.json: the settings, and the pid and port of every engine now."""
         running = {
             "pid": os.getpid(),
             "environment": self.environment(),
@@ -224,7 +232,6 @@ class Cluster:
         }
         engines.write_private(self.directory / RUNNING_FILE, json.dumps(running, indent=2))
         self.announced = True
-        return self
 
     def stop(self):
         if self.announced:
@@ -467,11 +474,39 @@ def watch(cluster):
     """Until Ctrl-C. A cluster outlives the loss of any one engine: say so, keep the others."""
     reported = set()
     while True:
-        for name, engine in cluster.engines.items():
-            if not engine.running and name not in reported:
-                reported.add(name)
-                cluster.say(f"{name} stopped (status {engine.process.returncode}).")
-        time.sleep(0.5)
+        look_after(cluster, reported)
+        time.sleep(0.2)
+
+
+def look_after(cluster, reported):
+    """Say which engines stopped (once each, `reported` remembers), and start again those a
+    tool asked for (START_AGAIN_FILE)."""
+    for name, engine in cluster.engines.items():
+        if not engine.running and name not in reported:
+            reported.add(name)
+            cluster.say(f"{name} stopped (status {engine.process.returncode}).")
+        if not engine.running and start_again_asked(engine):
+            start_again(cluster, name, engine)
+            reported.discard(name)
+
+
+def start_again_asked(engine):
+    """True once for each request (the file is taken away)."""
+    try:
+        (engine.directory / START_AGAIN_FILE).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def start_again(cluster, name, engine):
+    cluster.say(f"Starting {name} again")
+    try:
+        engine.start()
+    except engines.EngineFailed as error:
+        cluster.say(f"{name} did not start again: {error.reason}")
+        return
+    cluster.announce()
 
 
 if __name__ == "__main__":

@@ -133,14 +133,22 @@ class Replica:
         self.failed_until = 0.0
 
     def has_replayed(self, position):
-        if position is None:
+        if position is None or time.monotonic() < self.failed_until:
             return False
         if self.replayed >= position:
             return True
-        if time.monotonic() < self.failed_until:
-            return False
         self.replayed = max(self.replayed, self._position() or 0)
         return self.replayed >= position
+
+    def failed(self, error):
+        """The replica did not answer: read the primary without asking it for a while."""
+        self.failed_until = time.monotonic() + REPLICA_RETRY_AFTER
+        connections[REPLICA].close()
+        logger.warning(
+            "The replica does not answer (%s); reading the primary for %g s.",
+            error,
+            REPLICA_RETRY_AFTER,
+        )
 
     def _position(self):
         try:
@@ -148,19 +156,38 @@ class Replica:
                 cursor.execute("SELECT pg_last_wal_replay_lsn() - '0/0'")
                 position = cursor.fetchone()[0]
         except DatabaseError as error:
-            self.failed_until = time.monotonic() + REPLICA_RETRY_AFTER
-            connections[REPLICA].close()
-            logger.warning(
-                "The replica does not answer (%s); reading the primary for %g s.",
-                error,
-                REPLICA_RETRY_AFTER,
-            )
+            self.failed(error)
             return None
         # NULL: not a standby (promoted, or misconfigured); its rows may not be the primary's.
         return None if position is None else int(position)
 
 
 replica = Replica()
+
+
+class ReadAgain:
+    """Middleware: a GET or HEAD that failed on a database connection (a PostgreSQL replica
+    stopped under it, PgBouncer restarted: docs/reliability.md's faults 5 and 6) is answered
+    again, once, on fresh connections, and if the replica was the one that failed, from the
+    primary, the replica being left alone for REPLICA_RETRY_AFTER seconds. A read is safe to
+    repeat, and the reader gets the page instead of "back in a moment"."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD") or response.status_code < 500:
+            return response
+        failed = [alias for alias in connections if connections[alias].errors_occurred]
+        if not failed:
+            return response
+        for alias in failed:
+            connections[alias].close()
+        if REPLICA in failed:
+            replica.failed(f"a read of {request.path} failed there")
+        return self.get_response(request)
+
 
 # Only where a replica is configured: a process that merely imports this module (a test of the
 # cluster, say) keeps its invalidations as they were.

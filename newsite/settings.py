@@ -206,6 +206,9 @@ if DATABASE_REPLICA_URL:
     # Tests run on one database: there the replica is the primary under another name.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["newsite.replicas.PrimaryReplicaRouter"]
+    # Innermost, around the view alone: a read that failed on a database connection (the
+    # replica's, above all) is made again, once, on fresh connections.
+    MIDDLEWARE.append("newsite.replicas.ReadAgain")
 # A database that accepts the connection and then says nothing (a hung server, a black-holed
 # address) must not hold a worker for ever: connecting gives up after a few seconds, and the
 # page gets the 503 (newsite/views.py).

@@ -4,8 +4,9 @@ the error page for a database that does not answer."""
 import logging
 import sys
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
 from newsite.cache.backend import outage
+from newsite.replicas import REPLICA
 from newsite.site import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -45,17 +47,26 @@ def _cache_answers():
     return not outage.is_down()
 
 
+def _replica_answers():
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
 @never_cache
 @require_safe
 def health(request):
     """Readiness, which the edge probes: can this server serve pages?
 
-    It can as long as the database answers: 200, "ok", or "degraded" when only the cache is
-    failing (pages are then built from the database, slower). Without the database it cannot:
-    503 "failing", and the edge serves what it holds (grace) instead of asking. Either way the
-    answer names the part that fails.
+    It can as long as a database that reader pages read answers: 200, "ok", or "degraded" when
+    the cache is failing (pages are then built from the database, slower), or when one of the
+    primary and its replica is (reader pages are read from the one that answers; with the
+    primary down, writes get the 503). Without any, it cannot: 503 "failing", and the edge
+    serves what it holds (grace) instead of asking. Either way the answer names what fails.
     """
     checks = {"database": _database_answers, "cache": _cache_answers}
+    if REPLICA in settings.DATABASES:
+        checks["replica"] = _replica_answers
     results = {}
     for part, check in checks.items():
         try:
@@ -63,9 +74,9 @@ def health(request):
         except Exception:
             logger.exception("Health check: the %s is failing", part)
             results[part] = "failing"
-    if results["database"] != "ok":
+    if results["database"] != "ok" and results.get("replica") != "ok":
         status = "failing"
-    elif results["cache"] != "ok":
+    elif set(results.values()) != {"ok"}:
         status = "degraded"
     else:
         status = "ok"

@@ -50,6 +50,13 @@ sub vcl_recv {
         call ban_by_tags;
     }
 
+    # The load balancer's health check asks this node only, not Django behind it: a node whose
+    # application servers, or database, are all down still serves every page it holds (grace),
+    # and a check through Django would take every node out at once, leaving readers nothing.
+    if (req.url == "/-/edge-alive/") {
+        return (synth(200, "OK"));
+    }
+
     # The scheme the visitor used, as the TLS terminator in front reports it, reduced to exactly
     # "https" or "http" by the rule Django applies (SECURE_PROXY_SSL_HEADER: the first value, and
     # only "https" means https). It is hashed (vcl_hash): the redirect to https and the absolute
