@@ -1,13 +1,11 @@
-"""Every fragment of the site, in one list: its name, its URL, and whether it is shared or a
-reader's own.
+"""Every fragment of the site in one list: its name, its URL, and whether it is shared or a
+reader's own; each app serves its own.
 
-The routes under /_fragments/ are made from this list, and the prefix each fragment gets is what
-the include tag (newsite/cache/includes.py) and the edge (deploy/varnish/newsite.vcl) go by:
-a shared fragment is rendered into its page and cached under the tags of what it reads; a
-reader's own one is included by ESI, kept at the edge for the reader's session alone and tagged
-with the reader (`reader:<id>`). tests/test_reader_edge.py checks the VCL's prefix against it.
-Each app serves its own fragments; without an edge, one request (`batch`) brings all of a
-reader's fragments on a page.
+The routes under /_fragments/ are made from it, and the prefix each gets (/_fragments/shared/ or
+not) is what the include tag (newsite/cache/includes.py) and the edge (deploy/varnish/newsite.vcl,
+checked by tests/test_reader_edge.py) go by: a shared fragment is rendered into its page; a
+reader's own is included by ESI and kept at the edge for the reader's session (`reader:<id>`).
+Without an edge, `batch` brings all of a page's reader fragments in one request.
 """
 
 from dataclasses import dataclass
