@@ -1,12 +1,12 @@
-"""Per-reader fragments: the only places that say who is reading.
+"""A reader's own fragments: the only places that say who is reading.
 
-Shared pages include these by URL (`{% include_fragment %}`), so one cached page serves every
-reader while each reader still sees their own name, saved articles and messages. Anonymous
-visitors get them rendered into the page; readers with a session get them by ESI at the edge,
-or by AJAX without one. A fragment never sets a cookie: forms take their CSRF token from the
-csrftoken cookie in JavaScript (static/js/site.js). They run on every page view of a signed-in
-reader, so they read the reader from the cache (accounts/readers.py), not via `request.user`,
-and nothing at all for a visitor without a session.
+Shared pages include these by URL (`{% include_fragment %}`; newsite/fragments.py lists them), so
+one cached page serves every reader while each reader still sees their own name, saved articles
+and messages. Anonymous visitors get them rendered into the page; readers with a session get them
+by ESI from the edge, which keeps a signed-in reader's copy for their session alone
+(newsite/cache/edge.py), or by AJAX without an edge. A fragment never sets a cookie: forms take
+their CSRF token from the csrftoken cookie in JavaScript (static/js/site.js). They read the
+reader from the cache (accounts/readers.py), which also tags them `reader:<id>`.
 """
 
 from django.contrib.messages import get_messages
@@ -15,7 +15,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
 from accounts.readers import current_reader
-from articles.forms import CommentForm
 from newsite.cache.includes import has_session
 
 
@@ -46,16 +45,3 @@ def save_button(request, article_id):
         "next": _next_url(request),
     }
     return render(request, "fragments/save_button.html", context)
-
-
-@require_safe
-def comment_form(request, article_id):
-    """The same for every reader with a session, so the edge keeps it for all of them: it
-    names nobody, and commenting itself checks that the reader is signed in."""
-    context = {
-        "signed_in": has_session(request),
-        "article_id": article_id,
-        "form": CommentForm(),
-        "next": _next_url(request),
-    }
-    return render(request, "fragments/comment_form.html", context)

@@ -3,8 +3,9 @@
 The fragments run on every page view of every signed-in reader, so they do not load
 `request.user` (one query) nor count saved articles (another). They read the reader's id from
 the session (itself read from the cache) and the rest from the query cache, under a tag of
-their own, `reader:<id>`, invalidated when the user or their saved articles change
-(accounts/signals.py).
+their own, `reader:<id>`, invalidated when the user or their saved articles change, when they
+sign out, or get a flash message (accounts/signals.py, accounts/messages.py); the edge bans the
+reader's fragments by the same tag.
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from newsite.cache.includes import has_session
 from newsite.cache.queries import cached_query
 
 READER_TAG_PREFIX = "reader:"
-# Only a reader's own responses are built from it: no edge holds it, so no ban goes out for it.
+# Only a reader's own responses are built from it: the edge keeps them for one session at most.
 edge.never_shared(READER_TAG_PREFIX)
 
 

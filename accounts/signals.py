@@ -1,6 +1,7 @@
-"""Invalidation for the per-reader data the fragments cache (accounts/readers.py)."""
+"""Invalidation for the per-reader data the fragments cache (accounts/readers.py), and for the
+reader's fragments the edge keeps per session: both carry the tag `reader:<id>`."""
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, user_logged_out
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -18,3 +19,11 @@ def saved_articles_changed(sender, instance, **kwargs):
 def reader_changed(sender, instance, **kwargs):
     # A new name, a new password (which signs the reader's other sessions out), deactivation.
     tags.invalidate([reader_tag(instance.pk)])
+
+
+@receiver(user_logged_out)
+def reader_signed_out(sender, request, user, **kwargs):
+    # The signed-out session's fragments go from every edge node: its cookie, sent again, must
+    # bring back nothing of the reader. (Signing in saves last_login: reader_changed.)
+    if user is not None:
+        tags.invalidate([reader_tag(user.pk)])

@@ -35,7 +35,6 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic, name="topic"),
     path("comments/<int:article_id>/", views.post_comment, name="post-comment"),
     path("-/read/<int:article_id>/<str:signature>/", views.count_read, name="count-read"),
-    path("_fragments/shared/most-read/", views.most_read, name="most-read"),
     path("feeds/latest/", feeds.LatestArticlesFeed(), name="feed-latest"),
     path("feeds/latest/atom/", feeds.LatestArticlesAtomFeed(), name="feed-latest-atom"),
     path("<slug:section>/", views.section, name="section"),

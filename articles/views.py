@@ -27,7 +27,6 @@ from django.views.decorators.http import require_POST, require_safe
 from articles import beacon, queries
 from articles.forms import CommentForm, SearchForm
 from articles.models import Article, Comment
-from newsite.cache import tags
 from newsite.throttling import throttle
 
 
@@ -99,16 +98,6 @@ def search(request):
     if form.is_valid() and form.cleaned_data["q"]:
         context["page"] = queries.search_page(request, form.cleaned_data["q"])
     return render(request, "articles/search.html", context)
-
-
-MOST_READ_FRESH_FOR = timedelta(seconds=60)
-
-
-@require_safe
-def most_read(request):
-    """The "most read" rail: a shared fragment, fresh for a minute rather than after every read."""
-    tags.register({}, expires_at=timezone.now() + MOST_READ_FRESH_FOR)
-    return render(request, "fragments/most_read.html", {"articles": queries.most_read()})
 
 
 # A beacon that pages send after loading (static/js/site.js), so reads are counted even when

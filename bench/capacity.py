@@ -67,7 +67,7 @@ def measured(performance, monitoring, page):
         "page_cache_per_core": per_core("page"),
         "warm_per_core": per_core("warm"),
         "cold_per_core": per_core("cold"),
-        "signed_in_per_core": per_core("esi"),
+        "signed_in_per_core": per_core("signed-in"),
         "cold_sql_queries": cold["sql_queries"],
         "cold_sql_seconds": cold["total_ms"] * cold["shares"]["sql"] / 1000,
         "edge_hit_ratio": hits / (hits + misses),
@@ -94,8 +94,8 @@ def per_page_view(inputs, signed_in, hit_ratio=None, beacon_at_the_edge=False):
 
     - Anonymous: the page from the edge, or, for the misses, from Django in the mix of answers
       the load saw (page cache, warm, cold).
-    - Signed in: the shell from the edge and the reader's own fragments from Django, as the
-      `esi` benchmark measured the whole page (edge and Django on the same core).
+    - Signed in: the shell and the reader's own fragments, all from the edge (kept there per
+      session), as the `signed-in` benchmark measured the whole page; nothing from Django.
     - Every page view sends a read beacon to Django (an article's does; counting every page as
       an article is an upper bound). It is costed as a page-cache hit: the middleware and one
       Redis round trip, no render. Counted at the edge instead, it costs Django nothing.
@@ -110,13 +110,16 @@ def per_page_view(inputs, signed_in, hit_ratio=None, beacon_at_the_edge=False):
     beacon = 0.0 if beacon_at_the_edge else 1 / inputs["page_cache_per_core"]
     application = {
         "misses": anonymous * (1 - hit_ratio) * miss,
-        "signed_in": signed_in / inputs["signed_in_per_core"],
         "beacons": beacon,
     }
     cold_renders = anonymous * (1 - hit_ratio) * inputs["share_cold"]
+    # The page, and its beacon passed through; each costs about a hit, except a signed-in
+    # reader's page, which costs what the `signed-in` runs measured.
+    beacons_passed = 0 if beacon_at_the_edge else 1
     return {
-        # The page, and its beacon passed through; each costs about a hit.
-        "edge_requests": 1 + (0 if beacon_at_the_edge else 1),
+        "edge_requests": 1 + beacons_passed,
+        "edge_seconds": (anonymous + beacons_passed) / inputs["edge_hits_per_core"]
+        + signed_in / inputs["signed_in_per_core"],
         "application": application,
         "application_seconds": sum(application.values()),
         "cold_renders": cold_renders,
@@ -133,7 +136,7 @@ def nodes(core_seconds, options):
 
 def tiers(inputs, cost, page_views_a_day, options):
     peak = page_views_a_day / DAY * options.peak_factor
-    edge_cores = peak * cost["edge_requests"] / inputs["edge_hits_per_core"]
+    edge_cores = peak * cost["edge_seconds"]
     application_cores = peak * cost["application_seconds"]
     database_cores = peak * cost["sql_seconds"]
     return {
@@ -154,7 +157,7 @@ def tiers(inputs, cost, page_views_a_day, options):
 def one_core_carries(inputs, cost, options):
     """Page views a second that one core of each tier carries, and what that is a day."""
     per_second = {
-        "edge (Varnish)": inputs["edge_hits_per_core"] / cost["edge_requests"],
+        "edge (Varnish)": 1 / cost["edge_seconds"],
         "application servers (gunicorn)": 1 / cost["application_seconds"],
         "database (PostgreSQL)": 1 / cost["sql_seconds"],
     }
@@ -204,8 +207,8 @@ def report(inputs, options):
         "`warm` runs |",
         f"| cold renders a second, one core | {number(inputs['cold_per_core'])} | the same, "
         "`cold` runs |",
-        f"| signed-in page views a second, one core (shell at the edge, the reader's fragments "
-        f"from Django) | {number(inputs['signed_in_per_core'])} | the same, `esi` runs |",
+        f"| signed-in page views a second, one core (the shell and the reader's own fragments "
+        f"from the edge) | {number(inputs['signed_in_per_core'])} | the same, `signed-in` runs |",
         f"| SQL queries of a cold render | {number(inputs['cold_sql_queries'])} | "
         f"`server_timing.cold/{options.page}.sql_queries` |",
         f"| SQL time of a cold render, as Django waits for it | "
@@ -241,9 +244,10 @@ def report(inputs, options):
         lines.append(f"| {tier} | {number(rate)} | {millions(daily)} |")
     lines += [
         "",
-        f"**The first tier to saturate is the {first}.** Of its work per page view, "
-        f"{percent(share['beacons'])} is the read beacon, {percent(share['signed_in'])} signed-in "
-        f"readers' own fragments, and {percent(share['misses'])} the pages the edge missed.",
+        f"**The first tier to saturate is the {first}.** Of the application servers' work per "
+        f"page view, {percent(share['beacons'])} is the read beacon and "
+        f"{percent(share['misses'])} the pages the edge missed; signed-in readers' page views "
+        "cost them nothing (their own fragments are kept at the edge).",
         "",
         "### Nodes for a day's traffic",
         "",

@@ -52,13 +52,45 @@ def ratios(results, table):
     pairs = [
         ("Varnish hit ÷ nginx", "varnish", "nginx"),
         ("warm render ÷ cold render", "warm", "cold"),
-        ("signed-in reader: cached shell + ESI ÷ passed to Django", "esi", "pass"),
+        ("signed-in reader, steady state ÷ anonymous Varnish hit", "signed-in", "varnish"),
+        ("signed-in reader, steady state ÷ passed to Django", "signed-in", "pass"),
     ]
     return [
         (name, page, table[(faster, page)]["rps"][0] / table[(slower, page)]["rps"][0])
         for name, faster, slower in pairs
+        if faster in results["scenarios"] and slower in results["scenarios"]
         for page in results["paths"]
     ]
+
+
+def signed_in_lines(results):
+    """Backend requests per signed-in page view in the steady state, and Varnish's memory for
+    signed-in readers' fragments."""
+    lines = []
+    counted = [run for run in results["runs"] if "backend_requests" in run]
+    if counted:
+        views = sum(
+            run["concurrent"]["requests"] + run["sequential"]["requests"] for run in counted
+        )
+        backend = sum(run["backend_requests"] for run in counted)
+        lines += [
+            "",
+            f"Signed-in reader, steady state: **{backend / views:.5f} backend requests per page "
+            f"view** ({backend:,} over {views:,} page views, from Varnish's `MAIN.backend_req`).",
+        ]
+    memory = results.get("reader_memory")
+    if memory:
+        per_ten_thousand = memory["bytes"] / memory["sessions"] * 10_000 / 2**20
+        lines += [
+            "",
+            f"Varnish's memory for signed-in readers' fragments (storage `reader`), after "
+            f"{memory['sessions']:,} signed-in sessions each viewed "
+            f"{' and '.join(results['paths'])}: {memory['objects']:,} objects, "
+            f"{memory['bytes'] / 2**20:,.1f} MiB (`SMA.reader.g_bytes`), so "
+            f"**{per_ten_thousand:,.1f} MiB per 10,000 signed-in readers**; "
+            f"{memory['evicted']:,} objects evicted meanwhile.",
+        ]
+    return lines
 
 
 def chart(results, table):
@@ -92,6 +124,8 @@ def chart(results, table):
         axes.grid(axis="y", which="both", alpha=0.3)
         axes.legend()
     for scenario, book in results["book_ms"].items():
+        if scenario not in scenarios:
+            continue
         position = scenarios.index(scenario)
         latency.hlines(
             book, position - 0.2, position + 0.8, colors="firebrick", linestyles="dashed"
@@ -148,6 +182,8 @@ def main_section(results):
     ]
     for key, timing in results["server_timing"].items():
         scenario, page = key.split("/")
+        if scenario not in results["scenarios"]:
+            continue
         shares = timing["shares"]
         lines.append(
             f"| {results['scenarios'][scenario]} | {page} | {timing['sql_queries']:g} | "
@@ -169,6 +205,7 @@ def main_section(results):
     ]
     for name, page, value in ratios(results, table):
         lines.append(f"| {name} | {page} | {value:.2f} × |")
+    lines += signed_in_lines(results)
     chart(results, table)
     return lines
 

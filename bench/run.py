@@ -9,11 +9,15 @@ then measures the home page and an article page with wrk, in several interleaved
   warm     Django rendering, with warm query and fragment caches (NEWSITE_CACHE=query,fragment)
   cold     Django rendering from PostgreSQL (NEWSITE_CACHE=off)
   site     Django's own per-site cache middleware (NEWSITE_CACHE=site), the usual peer
-  esi      a signed-in reader through Varnish: cached shell, their own bits by ESI
+  signed-in  a signed-in reader through Varnish in the steady state: the cached shell, and
+           their own fragments kept at the edge for their session (ESI), counting the
+           requests that reach Django meanwhile (varnishstat's MAIN.backend_req)
   pass     the same reader passed to Django, as the built-in VCL passes anyone with a cookie
 
-Writes docs/performance.json (raw figures) and, through bench/report.py, docs/performance.md
-and docs/performance.png.
+Then it signs in BENCH_READER_SESSIONS sessions (10,000), views both pages with each, and reads
+how much memory Varnish's storage for readers' fragments holds. BENCH_SCENARIOS=varnish,signed-in
+measures only the scenarios named. Writes docs/performance.json (raw figures) and, through
+bench/report.py, docs/performance.md and docs/performance.png.
 """
 
 import json
@@ -24,7 +28,9 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -44,11 +50,13 @@ from bench.stack import (
 )
 from bench.wrk import wrk
 from demo.credentials import DEMO_READERS
+from newsite.cache.edge import READER_EDGE_TTL
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+READER_SESSIONS = int(os.environ.get("BENCH_READER_SESSIONS", "10000"))
 TIMING_SAMPLES = 30
 DATABASE = f"newsite_bench_{ARTICLES}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -63,9 +71,10 @@ SCENARIOS = {
     "warm": "Django render, warm query and fragment caches",
     "cold": "Django render, cold (NEWSITE_CACHE=off)",
     "site": "Django per-site cache middleware (peer baseline)",
-    "esi": "Signed-in reader: cached shell + ESI",
+    "signed-in": "Signed-in reader, steady state: shell and own fragments from the edge",
     "pass": "Signed-in reader passed to Django",
 }
+CHOSEN = os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",")
 # The book's figure for a layer, in milliseconds (the fast end of its range).
 BOOK_MILLISECONDS = {"varnish": 10, "page": 35, "warm": 100, "cold": 500}
 GZIP = "Accept-Encoding: gzip"
@@ -160,12 +169,74 @@ def server_timing(url, headers=()):
     }
 
 
-def measure(url, headers=()):
+def measure(url, headers=(), backend_requests=None):
+    """wrk's figures, after warming; with `backend_requests` (a counter), how many requests
+    reached the backend during the runs."""
     for _ in range(20):  # warm whatever this scenario keeps warm
         requests.get(url, headers=dict(header.split(": ", 1) for header in headers))
-    return {
+    before = backend_requests() if backend_requests else None
+    results = {
         "concurrent": wrk(url, CONNECTIONS, SECONDS, headers),
         "sequential": wrk(url, 1, SECONDS, headers),
+    }
+    if backend_requests:
+        results["backend_requests"] = backend_requests() - before
+    return results
+
+
+SIGN_IN_SESSIONS = """
+import os
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+user = get_user_model().objects.get(username="alice")
+store = import_module(settings.SESSION_ENGINE).SessionStore
+for _ in range(int(os.environ["BENCH_READER_SESSIONS"])):
+    session = store()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    print(session.session_key)
+"""
+
+
+def reader_memory(servers, edge, paths, environment):
+    """Varnish's memory for the fragments of READER_SESSIONS signed-in sessions (as if signed
+    in through the login form, all as one demo reader), each having viewed every page.
+
+    In batches, and no longer than the first session's fragments are kept (READER_EDGE_TTL):
+    on a loaded machine, fewer sessions, none of whose fragments has expired yet."""
+    printed = manage(
+        {**environment, "BENCH_READER_SESSIONS": str(READER_SESSIONS)},
+        "shell", "-c", SIGN_IN_SESSIONS, capture=True,
+    )  # fmt: skip
+    sessions = re.findall(r"^[a-z0-9]{32}$", printed, re.MULTILINE)
+
+    def view_pages(session_key):
+        for path in paths.values():
+            headers = {"Cookie": f"sessionid={session_key}", "Accept-Encoding": "gzip"}
+            requests.get(f"{edge}{path}", headers=headers).raise_for_status()
+
+    before = {
+        counter: servers.varnish_counter("varnish", counter)
+        for counter in ("SMA.reader.g_bytes", "MAIN.n_object", "MAIN.n_lru_nuked")
+    }
+    deadline = time.monotonic() + READER_EDGE_TTL * 0.8
+    warmed = 0
+    with ThreadPoolExecutor(max_workers=CONNECTIONS) as pool:
+        while warmed < len(sessions) and time.monotonic() < deadline:
+            list(pool.map(view_pages, sessions[warmed : warmed + 500]))
+            warmed = min(warmed + 500, len(sessions))
+    grown = {
+        counter: servers.varnish_counter("varnish", counter) - value
+        for counter, value in before.items()
+    }
+    return {
+        "sessions": warmed,
+        "objects": grown["MAIN.n_object"],
+        "bytes": grown["SMA.reader.g_bytes"],
+        "evicted": grown["MAIN.n_lru_nuked"],
     }
 
 
@@ -239,17 +310,22 @@ def main():
             "warm": lambda page: (f"{warm}{paths[page]}", []),
             "cold": lambda page: (f"{cold}{paths[page]}", []),
             "site": lambda page: (f"{site}{paths[page]}", []),
-            "esi": lambda page: (f"{edge}{paths[page]}", [GZIP, cookie]),
+            "signed-in": lambda page: (f"{edge}{paths[page]}", [GZIP, cookie]),
             "pass": lambda page: (f"{passing_edge}{paths[page]}", [GZIP, cookie]),
         }
+        edge_backend_requests = partial(servers.varnish_counter, "varnish", "MAIN.backend_req")
         runs = []
         for run in range(1, RUNS + 1):
-            for scenario, target in targets.items():
+            for scenario in CHOSEN:
                 for page in paths:
                     say(f"run {run}/{RUNS}: {scenario}, {page}")
-                    url, headers = target(page)
+                    url, headers = targets[scenario](page)
+                    counter = edge_backend_requests if scenario == "signed-in" else None
                     runs.append({"run": run, "scenario": scenario, "page": page,
-                                 **measure(url, headers)})  # fmt: skip
+                                 **measure(url, headers, counter)})  # fmt: skip
+
+        say(f"signing in {READER_SESSIONS:,} sessions: Varnish's memory for their fragments")
+        readers = reader_memory(servers, edge, paths, environment)
 
         say("reading Server-Timing for SQL and time per component")
         timings = {}
@@ -269,12 +345,13 @@ def main():
         "settings": {"articles": ARTICLES, "runs": RUNS, "seconds": SECONDS,
                      "connections": CONNECTIONS, "site_cache_seconds": SITE_CACHE_SECONDS},
         "machine": machine(),
-        "scenarios": SCENARIOS,
+        "scenarios": {scenario: SCENARIOS[scenario] for scenario in CHOSEN},
         "book_ms": BOOK_MILLISECONDS,
         "paths": paths,
         "runs": runs,
         "server_timing": timings,
         "staleness_seconds": stale,
+        "reader_memory": readers,
     }  # fmt: skip
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     say(f"wrote {RESULTS.relative_to(PROJECT)}")

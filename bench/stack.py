@@ -143,7 +143,16 @@ class Servers:
                 purge_secret=PURGE_SECRET,
             )
         )
-        edge = engines.varnish(directory, port, top, name=name, memory="512m", cpus=SERVER_PINNING)
+        edge = engines.varnish(
+            directory,
+            port,
+            top,
+            name=name,
+            memory="512m",
+            # Room for the fragments of every session the benchmark signs in (run.py).
+            reader_memory="512m",
+            cpus=SERVER_PINNING,
+        )
         url = self._start(edge)
         engines.wait_until(
             lambda: engines.url_answers(f"{url}/-/alive/"),
@@ -152,6 +161,17 @@ class Servers:
             process=edge.process,
         )
         return url
+
+    def varnish_counter(self, name, counter):
+        """A varnishstat counter of the Varnish started as `name`."""
+        output = subprocess.run(
+            [engines.binary("varnishstat"), "-n", str(STATE / name), "-1", "-f", counter],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+        return int(output.split()[1])
 
     def nginx(self, name, port, root):
         """nginx serving the files in `root`: the practical limit of this machine."""

@@ -37,6 +37,7 @@ def wrk(url, connections, seconds, headers=()):
     ):
         errors += sum(int(count) for count in socket.groups())
     return {
+        "requests": int(re.search(r"(\d+) requests in", output)[1]),
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
         "p50_ms": milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)[1]),
         "p99_ms": milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)[1]),

@@ -786,13 +786,15 @@ def varnish(
     proxy_port=None,
     name="varnish",
     memory="256m",
+    reader_memory="64m",
     show_output=False,
     cpus=None,
 ):
     """varnishd in the foreground with the top VCL file `top_vcl`, answering plain HTTP on
     `port` (bans from Django, people looking at one node) and, behind a load balancer, the
     PROXY protocol on `proxy_port` (the balancer passes on each client's address). Port 0:
-    one the kernel picks, which varnishadm tells (no race for a free port)."""
+    one the kernel picks, which varnishadm tells (no race for a free port). Pages take
+    `memory`; signed-in readers' own fragments, kept per session, `reader_memory` apart."""
     owned_directory(directory)
     command = [
         binary("varnishd"), "-F",
@@ -801,7 +803,8 @@ def varnish(
         "-n", directory,
         "-a", f"http=127.0.0.1:{port}",
         "-f", top_vcl,
-        "-s", f"malloc,{memory}",
+        "-s", f"shared=malloc,{memory}",
+        "-s", f"reader=malloc,{reader_memory}",
     ]  # fmt: skip
     if proxy_port:
         command += ["-a", f"proxy=127.0.0.1:{proxy_port},PROXY"]

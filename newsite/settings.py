@@ -276,8 +276,9 @@ LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "articles:home"
 
 # Messages live in the session: the edge keeps only the session and CSRF cookies, so a
-# "messages" cookie would never come back. They are shown by a per-reader fragment.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# "messages" cookie would never come back. They are shown by a per-reader fragment, which a new
+# message bans from the edge.
+MESSAGE_STORAGE = "accounts.messages.ReaderMessageStorage"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

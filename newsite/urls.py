@@ -12,7 +12,8 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import URLResolver, get_resolver, include, path
 
 from articles.sitemaps import sitemap_index, sitemaps
-from newsite import views
+from newsite import fragments, views
+from newsite.cache.includes import FRAGMENTS
 
 # A database that does not answer gets a 503 with Retry-After, not the 500 page of a bug.
 handler500 = views.server_error
@@ -21,9 +22,10 @@ urlpatterns = [
     path("-/alive/", views.alive, name="alive"),
     path("-/health/", views.health, name="health"),
     path("-/csrf/", views.csrf_cookie, name="csrf-cookie"),
+    path("-/fragments/", fragments.batch, name="fragments-batch"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("_fragments/", include("accounts.fragment_urls")),
+    path(FRAGMENTS.lstrip("/"), include((fragments.routes(), "fragments"))),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",

@@ -25,13 +25,17 @@ class Varnish:
     directory: Path
     engine: engines.Engine | None = None
     loaded: int = 0
+    # Storage for signed-in readers' own fragments, apart from the pages' 64 MB.
+    reader_memory: str = "64m"
     # What BAN and PURGE must carry (X-Purge-Secret); Django's settings need the same one.
     purge_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def start(self):
         top = self.directory / "placeholder.vcl"
         top.write_text(render(("127.0.0.1", "9"), ["127.0.0.1"], purge_secret=self.purge_secret))
-        self.engine = engines.varnish(self.directory, 0, top, memory="64m")
+        self.engine = engines.varnish(
+            self.directory, 0, top, memory="64m", reader_memory=self.reader_memory
+        )
         self.engine.start(STARTUP_SECONDS)
         return self
 

@@ -86,8 +86,19 @@ def test_fragments_are_included_under_their_canonical_urls(make_newsroom):
     page = reader.get(article.get_absolute_url()).content.decode()
     path = article.get_absolute_url().replace("/", "%2F")
     assert f'<esi:include src="/_fragments/personal-bar/?next={path}"/>' in page
+    assert f'<esi:include src="/_fragments/save-button/{article.pk}/?next={path}"/>' in page
+
+
+def test_shared_fragments_are_rendered_into_the_page_even_for_readers_with_a_session(
+    make_newsroom,
+):
+    """Only a reader's own fragments are left for the edge to assemble."""
+    make_newsroom()
+    reader = Client(headers={"Surrogate-Capability": "varnish=ESI/1.0"})
+    reader.cookies["sessionid"] = "any"
     home = reader.get("/").content.decode()
-    assert '<esi:include src="/_fragments/shared/most-read/"/>' in home
+    assert "Most read" in home
+    assert home.count("<esi:include") == 1
 
 
 def test_private_pages_keep_their_query_strings(client):

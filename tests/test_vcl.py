@@ -45,7 +45,8 @@ def test_the_top_file_compiles_for_any_backend(tmp_path):
     top.write_text(render(("10.0.0.7", "8000"), ["10.0.0.0/24", "127.0.0.1"], purge_secret=secret))
     varnishd = varnish_binaries()[0]
     # -j none: as root, the jail would read the file as the varnish user, who may not.
-    command = [varnishd, "-C", "-j", "none", "-f", str(top)]
+    storage = ["-s", "shared=malloc", "-s", "reader=malloc"]
+    command = [varnishd, "-C", "-j", "none", *storage, "-f", str(top)]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
 

@@ -4,6 +4,9 @@
 # This file defines no backend and no ACL: a small generated top file does (render.py), then
 # includes this one. So tests and `make stack` point the same logic anywhere.
 # It expects:
+#   storage shared   for what everybody may get (varnishd -s shared=malloc,…)
+#   storage reader   for signed-in readers' own fragments, apart so that they can never evict a
+#                    page (varnishd -s reader=malloc,…; deploy/engines.py starts it so)
 #   backend default  the Django application servers (gunicorn), with a health probe
 #   acl purgers      the addresses allowed to send BAN and PURGE
 #   sub refuse_without_purge_secret
@@ -14,6 +17,9 @@
 #     were built from in `Surrogate-Key`; private ones with `private, no-store`;
 #   - pages that contain <esi:include> come with `Surrogate-Control: content="ESI/1.0"`, in
 #     answer to our `Surrogate-Capability: varnish=ESI/1.0` request header;
+#   - a signed-in reader's own fragment (under /_fragments/, not /_fragments/shared/;
+#     newsite/fragments.py) is `private, no-store` with `Surrogate-Control: max-age=N` when we
+#     may keep it for that reader's session alone, tagged `reader:<id>` in `Surrogate-Key`;
 #   - after a commit Django sends `BAN` with `X-Ban-Tags: article:42 home …` and the secret in
 #     `X-Purge-Secret` to every node;
 #   - each shared page reads only the query parameters newsite/cache/canonical.py lists for it;
@@ -35,6 +41,7 @@ sub vcl_recv {
         unset req.http.X-Stale-If-Error;
     }
     unset req.http.X-Cache;
+    unset req.http.X-Session;
 
     # Invalidation first, and only from the purgers ACL with the purge secret: a BAN anybody
     # could send would let them empty the cache at will, and make every visitor a cold miss.
@@ -124,12 +131,17 @@ sub vcl_recv {
     }
 
     # A reader's own fragments (personal bar with messages, save button) depend on their
-    # session: fetch them for each request. An ESI sub-request arrives here with the reader's
-    # original cookies, even though the page around it was hashed without them. Fragments
-    # under /_fragments/shared/ are the same for everybody in the variant, and are cached.
+    # session: they are looked up under it (vcl_hash), so each session has its own copy, and
+    # only Django's answer decides whether that copy is kept (vcl_backend_response). The
+    # session is the cookie's value, which only Django hands out: a made-up one finds nobody's
+    # copy. An ESI sub-request arrives here with the reader's original cookies, even though the
+    # page around it was hashed without them. The cookies go on to Django on a miss. Fragments
+    # under /_fragments/shared/ are the same for everybody in the variant.
     if (req.url ~ "^/_fragments/" && req.url !~ "^/_fragments/shared/" &&
         req.http.X-Reader == "session") {
-        return (pass);
+        set req.http.X-Session = regsub(req.http.Cookie, "^(.*;\s*)?sessionid=([^;]*).*$", "\2");
+        call keep_only_the_query_parameters_the_page_reads;
+        return (hash);
     }
 
     # Everything else is shared: Django renders it identically for every visitor of the same
@@ -167,10 +179,18 @@ sub keep_only_the_query_parameters_the_page_reads {
 }
 
 sub vcl_hash {
-    # One copy per variant (see X-Reader above) and per scheme (see X-Forwarded-Proto); the
-    # built-in VCL then adds the URL and host.
+    # One copy per variant (see X-Reader above) and per scheme (see X-Forwarded-Proto), and of
+    # a reader's own fragment one per session; the built-in VCL then adds the URL and host.
     hash_data(req.http.X-Reader);
     hash_data(req.http.X-Forwarded-Proto);
+    if (req.http.X-Session) {
+        hash_data(req.http.X-Session);
+    }
+}
+
+sub vcl_backend_fetch {
+    # Said for vcl_hash; Django reads the session from the cookie itself.
+    unset bereq.http.X-Session;
 }
 
 sub ban_by_url {
@@ -232,6 +252,12 @@ sub vcl_backend_response {
     if (beresp.status >= 500 && bereq.is_bgfetch) {
         return (abandon);
     }
+    # A reader's own fragment: kept for their session alone, or not at all (an error too: there
+    # is no older copy to fall back on, see below).
+    if (bereq.http.Cookie ~ "(^|;\s*)sessionid=" && bereq.url ~ "^/_fragments/" &&
+        bereq.url !~ "^/_fragments/shared/") {
+        call keep_for_the_session_or_not_at_all;
+    }
     # A fetch a visitor is waiting for fails (Django's 503 when the database is down): give it
     # up, so that vcl_synth tries again, taking an older copy if we hold one. Varnish 7.1 does
     # not read stale-if-error from Cache-Control; this is it. The second attempt, and a pass,
@@ -249,10 +275,13 @@ sub vcl_backend_response {
     }
     unset beresp.http.Surrogate-Control;
 
-    # Compress text once, here; Varnish gunzips for clients that do not accept gzip, and
-    # handles ESI inside gzipped pages.
+    # Compress text once, here; Varnish gunzips for clients that do not accept gzip. Not a
+    # page with ESI includes (a signed-in reader's shell): Varnish 7.1 can assemble gzipped
+    # includes into a gzipped page, but on this machine that cost the edge twice the CPU of
+    # assembling them uncompressed, and a reader's page view three to six times a plain hit
+    # (docs/caching.md). Anonymous pages, most of the traffic, leave compressed.
     if (beresp.http.Content-Type ~ "^(text/|application/(rss\+xml|atom\+xml|xml|json|javascript))"
-        && !beresp.http.Content-Encoding) {
+        && !beresp.http.Content-Encoding && !beresp.do_esi) {
         set beresp.do_gzip = true;
     }
 
@@ -276,6 +305,33 @@ sub vcl_backend_response {
 
     # The TTL comes from s-maxage (Django sets it); the built-in VCL that runs next refuses
     # to store anything that sets a cookie or is private, no-store or no-cache.
+    set beresp.storage = storage.shared;
+}
+
+sub keep_for_the_session_or_not_at_all {
+    # A reader's own fragment, fetched under their session (vcl_hash). Django says whether we
+    # may keep it: not an anonymous session's (a made-up cookie's), not one that shows flash
+    # messages, not an error. Of those nothing stays, not even the hit-for-miss marker the
+    # built-in VCL would keep for two minutes: made-up sessions by the thousand leave nothing.
+    if (beresp.http.Surrogate-Control !~ "(^|,)\s*max-age=[0-9]+\s*(,|$)") {
+        set beresp.ttl = 0s;
+        set beresp.uncacheable = true;
+        unset beresp.http.Surrogate-Control;
+        return (deliver);
+    }
+    # A signed-in reader's: kept for Surrogate-Control's max-age, until a ban of the reader's
+    # tag. In storage of its own, so that however many sessions there are, they push out each
+    # other's fragments and never a page. No grace: a reader's name and saved articles are
+    # never shown stale, and an idle session's copy goes.
+    set beresp.ttl = std.duration(
+        regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1s"), 0s);
+    set beresp.grace = 0s;
+    set beresp.storage = storage.reader;
+    unset beresp.http.Surrogate-Control;
+    # Django's "Vary: Cookie": the session is in the hash already, and the rest of the cookie
+    # (the CSRF token) changes nothing in the fragment.
+    unset beresp.http.Vary;
+    return (deliver);
 }
 
 sub vcl_backend_error {

@@ -57,12 +57,13 @@ SHARED_PAGES = {
     "articles:feed-latest": {},
     "articles:feed-latest-atom": {},
     "articles:feed-section": {},
-    "articles:most-read": {},
     "sitemap": {},
     # The sitemap framework's own pages: ?p=2 and on.
     "sitemap-section": {"p": page_number},
     "robots-txt": {},
-    # Per-reader fragments: `next` is the page they sit on, for "sign in and come back" links.
+    # Fragments (newsite/fragments.py): `next` is the page they sit on, for "sign in and come
+    # back" links.
+    "fragments:most-read": {},
     "fragments:personal-bar": {"next": as_given},
     "fragments:save-button": {"next": as_given},
     "fragments:comment-form": {"next": as_given},

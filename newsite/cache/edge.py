@@ -7,23 +7,31 @@ One middleware decides for every response, so views never write caching headers 
   `Surrogate-Key` lists the tags the response was built from, for bans by tag.
 - private (it read a signed-in reader's session, sets a cookie, answers a POST, is an
   error, or was built from data an edit changed meanwhile): `Cache-Control: private, no-store`.
+- a signed-in reader's own fragment: private too, for every cache but the edge, which may keep
+  it for the reader's session alone (`Surrogate-Control: max-age=N`, with the reader's tag in
+  `Surrogate-Key`); the browser may not, so that whoever uses the browser after the reader has
+  signed out cannot bring it back from the browser's cache.
 
 A view that says otherwise itself (never_cache, cache_control) is left alone, except with
 DEBUG on: then every response is private, since debug pages (a technical 404 or 500, a page
 with the debug toolbar in it) show settings, queries and code to whoever receives them.
 
-After every commit that invalidates tags, purging.py bans them on each edge, except the tags that
-name one reader's own data (`reader:7`): declared with `never_shared()`, they make any response
-built from them private, so no edge ever holds one to ban.
+After every commit that invalidates tags, purging.py bans them on each edge, a reader's tag
+(`reader:7`) included: the edge holds that reader's fragments under it.
 """
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.utils import timezone
 from django.utils.cache import has_vary_header
 
 from newsite.cache import includes, tags
 
 CACHEABLE_STATUSES = {200, 301, 404}
+
+# How long the edge keeps a reader's own fragment for their session. Bans keep it right; the TTL
+# only bounds what sessions nobody uses any more hold (the edge stores these apart from pages).
+READER_EDGE_TTL = 300
 
 # Prefixes of the tags that only private responses are built from (see never_shared).
 _private_tag_prefixes = set()
@@ -32,9 +40,8 @@ _private_tag_prefixes = set()
 def never_shared(tag_prefix):
     """Declare that tags starting with `tag_prefix` name one reader's own data.
 
-    A response built from such a tag is private, whatever else it does; so no edge holds an
-    object carrying one, and invalidating it sends no ban to the edge (each ban is work for
-    every node, and a reader saving an article would otherwise cost one).
+    A response built from such a tag is private, whatever else it does: at most the edge keeps
+    it, for the session that asked (see kept_for_the_session).
     """
     _private_tag_prefixes.add(tag_prefix)
 
@@ -84,6 +91,31 @@ def built_during_an_edit(request, response):
     )
 
 
+def showed_messages(request):
+    """True if the response shows flash messages: they are shown once, so it is kept nowhere."""
+    return getattr(get_messages(request), "used", False)
+
+
+def kept_for_the_session(request, response):
+    """True if the edge may keep this reader's own fragment for the session that asked.
+
+    Only a signed-in reader's (built from their own data, a tag declared never_shared, which is
+    banned when that data changes); only a plain 200 that sets no cookie; never one that showed
+    flash messages (the next one is kept instead), nor one built during an edit of what it shows.
+    """
+    collected = getattr(request, "cache_tags", None)
+    return (
+        includes.is_readers_own(request)
+        and request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.cookies
+        and collected is not None
+        and any(is_private_tag(tag) for tag in collected.tags)
+        and not showed_messages(request)
+        and not built_during_an_edit(request, response)
+    )
+
+
 class EdgeHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -102,8 +134,13 @@ class EdgeHeadersMiddleware:
                     response["Surrogate-Key"] = " ".join(collected.tags)
             else:
                 response["Cache-Control"] = "private, no-store"
-        if includes.mode(request) == includes.ESI and response.get("Content-Type", "").startswith(
-            "text/html"
+                if kept_for_the_session(request, response):
+                    response["Surrogate-Control"] = f"max-age={READER_EDGE_TTL}"
+                    response["Surrogate-Key"] = " ".join(collected.tags)
+        if (
+            includes.mode(request) == includes.ESI
+            and response.get("Content-Type", "").startswith("text/html")
+            and not request.path.startswith(includes.FRAGMENTS)  # none includes another
         ):
             # Ask the edge to process the <esi:include> tags of this page.
             response["Surrogate-Control"] = 'content="ESI/1.0"'

@@ -3,17 +3,19 @@
     {% load fragment_includes %}
     {% include_fragment "fragments:personal-bar" %}
 
-puts a fragment (a reader's name and saved count, a save button, a rail that changes every
-minute) into a page by URL instead of rendering it from the page's own data, so that the page
-never reads the session. There are three ways to include it:
+puts a fragment (newsite/fragments.py lists them) into a page by URL instead of rendering it from
+the page's own data, so that the page never reads the session. A shared fragment (a rail that
+changes every minute, the comment form) is rendered into the page. A reader's own fragment (their
+name and saved count, a save button) is included one of three ways:
 
 - inline, for anonymous visitors (no session cookie, or the edge says so with
   `X-Reader: anonymous`): their fragments are the same for all of them, so they are rendered
   into the page, which then has nothing left to assemble — assembling ESI costs an edge about
   nine times a plain hit, and most visitors are anonymous;
 - ESI, for readers with a session, behind an edge that advertises it
-  (`Surrogate-Capability: …ESI/1.0`): the edge fetches each fragment for each reader;
-- AJAX otherwise: a placeholder that static/js/site.js fills from the same URL.
+  (`Surrogate-Capability: …ESI/1.0`): the edge keeps each reader's copy for their session;
+- AJAX otherwise: a placeholder that static/js/site.js fills, one request for all of a page's
+  placeholders (newsite.fragments.batch).
 
 So a page exists in two variants (anonymous, and everyone with a session): the edge hashes the
 `X-Reader` header, and the fragment and page caches key on the mode.
@@ -38,7 +40,7 @@ AJAX = "ajax"
 
 # The URL convention the edge relies on too (deploy/varnish/newsite.vcl): fragments live under
 # /_fragments/; those under /_fragments/shared/ are the same for everyone in a variant, the
-# others are a reader's own.
+# others are a reader's own (newsite/fragments.py gives each its prefix).
 FRAGMENTS = "/_fragments/"
 SHARED_FRAGMENTS = "/_fragments/shared/"
 
@@ -56,14 +58,13 @@ def has_session(request):
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
+def is_readers_own_path(path):
+    return path.startswith(FRAGMENTS) and not path.startswith(SHARED_FRAGMENTS)
+
+
 def is_readers_own(request):
-    """A request for a reader's own fragment: no cache anywhere may answer it."""
-    path = request.path
-    return (
-        path.startswith(FRAGMENTS)
-        and not path.startswith(SHARED_FRAGMENTS)
-        and has_session(request)
-    )
+    """A request for a reader's own fragment: no shared cache may answer it."""
+    return is_readers_own_path(request.path) and has_session(request)
 
 
 def mode(request):
@@ -73,8 +74,10 @@ def mode(request):
     return ESI if "ESI/1.0" in capability else AJAX
 
 
-def render_inline(request, path, query):
-    """The fragment view's response for this anonymous request, as a piece of the page."""
+def render_inline(request, url):
+    """The response of the fragment view at `url` (its path and query) to this request, as a
+    piece of the page."""
+    path, _, query = url.partition("?")
     match = resolve(path)
     fragment_request = copy.copy(request)
     fragment_request.GET = QueryDict(query)
@@ -93,8 +96,8 @@ def include_fragment(context, url_name, *args):
     query = canonical.query_string(next_page)
     url = canonical.url_with_query(path, query)
     include_mode = mode(request)
-    if include_mode == INLINE:
-        return render_inline(request, path, query)
+    if include_mode == INLINE or not is_readers_own_path(path):
+        return render_inline(request, url)
     if include_mode == ESI:
         return format_html('<esi:include src="{}"/>', url)
     css_name = url_name.rpartition(":")[2]

@@ -12,8 +12,8 @@ there before the first attempt, and delivered by the application servers' delive
 this process dies meanwhile. Only when Redis cannot take them do they wait in a thread of this
 process: retried a few times, each failure logged, and lost if the process stops.
 
-Tags that name one reader's own data (`reader:7`, declared with edge.never_shared) send no ban:
-no edge holds a page built from them.
+A reader's tag (`reader:7`) is banned like any other: the edge keeps each signed-in reader's own
+fragments for their session under it (edge.py).
 """
 
 import heapq
@@ -25,7 +25,6 @@ import time
 from django.conf import settings
 
 from newsite.cache import metrics, purge_backends, purge_queue, tags
-from newsite.cache.edge import is_private_tag
 from newsite.cache.purge_backends import PurgeFailed, describe
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,6 @@ class EdgePurger:
         self.retries = InProcessRetries()
 
     def ban(self, tag_names):
-        tag_names = [tag for tag in tag_names if not is_private_tag(tag)]
         backends = purge_backends.configured()
         if not tag_names or not backends:
             return

@@ -1,8 +1,9 @@
 // The Daily Cache: the only script on the site, and it has three jobs.
 //
 // 1. Fragments without an edge cache (AJAX). A shared page carries placeholders
-//    <div data-fragment-url="/_fragments/…">; fill each one from its URL. Behind Varnish the
-//    page arrives with the fragments already in place (ESI) and there is nothing to do.
+//    <div data-fragment-url="/_fragments/…">; fill them all from one request to /-/fragments/,
+//    which answers each URL's HTML. Behind Varnish the page arrives with the fragments already
+//    in place (ESI) and there is nothing to do.
 // 2. CSRF on cached pages. A page cached for everybody cannot carry anybody's CSRF token, so
 //    forms marked data-csrf-from-cookie take it from the csrftoken cookie when submitted,
 //    first asking /-/csrf/ (never cached) to set that cookie if the browser has none.
@@ -25,16 +26,26 @@
     return readCookie(CSRF_COOKIE);
   }
 
-  async function fillFragment(placeholder) {
-    const response = await fetch(placeholder.dataset.fragmentUrl, { credentials: "same-origin" });
-    if (response.ok) {
-      placeholder.innerHTML = await response.text();
-      placeholder.dataset.fragmentLoaded = "";
+  async function fillFragments() {
+    const placeholders = Array.from(document.querySelectorAll("[data-fragment-url]"));
+    if (placeholders.length === 0) {
+      return;
     }
-  }
-
-  function fillFragments() {
-    document.querySelectorAll("[data-fragment-url]").forEach(fillFragment);
+    const query = placeholders
+      .map((placeholder) => "f=" + encodeURIComponent(placeholder.dataset.fragmentUrl))
+      .join("&");
+    const response = await fetch("/-/fragments/?" + query, { credentials: "same-origin" });
+    if (!response.ok) {
+      return;
+    }
+    const fragments = await response.json();
+    placeholders.forEach(function (placeholder) {
+      const html = fragments[placeholder.dataset.fragmentUrl];
+      if (html !== undefined) {
+        placeholder.innerHTML = html;
+        placeholder.dataset.fragmentLoaded = "";
+      }
+    });
   }
 
   document.addEventListener("submit", async function (event) {
