@@ -68,12 +68,18 @@ def run(tree, environment, module, *arguments):
 
 
 def each_exercise():
-    for number, folder in exercises().items():
-        marks = [getattr(pytest.mark, SERVICES[number])] if number in SERVICES else []
-        yield pytest.param(number, id=folder.name, marks=marks)
+    """Every exercise, marked with the service its check needs, if any."""
+    return [
+        pytest.param(
+            number,
+            id=folder.name,
+            marks=[getattr(pytest.mark, SERVICES[number])] if number in SERVICES else [],
+        )
+        for number, folder in exercises().items()
+    ]
 
 
-@pytest.mark.parametrize("number", [p.values[0] for p in each_exercise()])
+@pytest.mark.parametrize("number", exercises())
 def test_every_exercise_has_a_readme_a_patch_and_a_check_and_its_patch_applies(tree, number):
     folder = exercises()[number]
     for name in ("README.md", "start.patch", "check.py"):

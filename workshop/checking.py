@@ -8,8 +8,11 @@ gunicorn on that database (deploy/engines.py, tests/stack.py), as the edge tests
 
 import atexit
 import contextlib
+import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -37,13 +40,14 @@ def say(label, value=""):
     print(f"  {label:<52} {value}".rstrip())
 
 
-def start_django(**environment):
+def start_django(migrations=False, **environment):
     """Configure Django for this check and create its tables; returns the working directory.
 
     Settings read the environment once, so a check names its cache layers (NEWSITE_CACHE) and
     anything else here, before anything else touches Django. The settings load in development
     mode (plain static files, no secret key needed), then DEBUG goes off as in production,
-    as in the test suite: pages are shared, and the caches keep them.
+    as in the test suite: pages are shared, and the caches keep them. The tables are made
+    straight from the models, as the test suite can, unless the check is about `migrations`.
     """
     directory = Path(tempfile.mkdtemp(prefix="newsite-workshop-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
@@ -61,12 +65,16 @@ def start_django(**environment):
         }
     )
     import django
+    from django.apps import apps
+    from django.conf import settings
     from django.core.management import call_command
     from django.test.utils import setup_test_environment
 
     django.setup()
     setup_test_environment(debug=False)
-    call_command("migrate", verbosity=0)
+    if not migrations:
+        settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
+    call_command("migrate", run_syncdb=True, verbosity=0)
     return directory
 
 
@@ -211,19 +219,26 @@ def milliseconds(seconds):
 # The edge: Varnish in front of gunicorn
 # ------------------------------------------------------------------------------
 def collected_static_files():
-    """Where gunicorn's WhiteNoise finds the static files, collected (about 30 s) only when
-    they have changed since the last check: DJANGO_STATIC_ROOT, or staticfiles/ as usual."""
+    """Where gunicorn's WhiteNoise finds the site's static files (DJANGO_STATIC_ROOT, or a
+    directory of the checks' own), collected again only when they have changed. The admin's
+    and the debug toolbar's are left out: no check shows them, and they take most of the time.
+    """
     from django.conf import settings
 
-    from tests.stack import collect_static
-
-    root = Path(os.environ.get("DJANGO_STATIC_ROOT") or settings.BASE_DIR / "staticfiles")
+    checkout = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:12]
+    default_root = Path(tempfile.gettempdir()) / f"newsite-workshop-static-{checkout}"
+    root = Path(os.environ.get("DJANGO_STATIC_ROOT") or default_root)
     manifest = root / "staticfiles.json"
     sources = [path for path in (settings.BASE_DIR / "static").rglob("*") if path.is_file()]
     newest_source = max(path.stat().st_mtime for path in sources)
     if not manifest.exists() or manifest.stat().st_mtime < newest_source:
-        print("  (collecting the static files for gunicorn, once: about 30 s)")
-        collect_static(root, {**PRODUCTION, "DJANGO_STATIC_ROOT": str(root)})
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0",
+             "--ignore", "admin", "--ignore", "debug_toolbar"],
+            cwd=settings.BASE_DIR,
+            env={**os.environ, **PRODUCTION, "DJANGO_STATIC_ROOT": str(root)},
+            check=True,
+        )  # fmt: skip
     return root
 
 

@@ -15,7 +15,8 @@ AUTHORS = 500
 
 def check():
     articles = int(os.environ.get("WORKSHOP_ARTICLES", "20000"))
-    checking.start_django(DATABASE_URL=checking.throwaway_postgres_database())
+    # With its migrations: the index is made, or dropped, by one.
+    checking.start_django(migrations=True, DATABASE_URL=checking.throwaway_postgres_database())
     from articles import queries
     from articles.models import Author
 
