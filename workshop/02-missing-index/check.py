@@ -7,6 +7,7 @@ WORKSHOP_ARTICLES sets how many articles to load (20,000 by default; 100,000 in 
 """
 
 import os
+import re
 
 from workshop import checking
 
@@ -29,10 +30,14 @@ def check():
         print(f"    {line}")
     sequential = "Seq Scan on articles_article" in plan
     by_author = any("Index Cond" in line and "author_id" in line for line in plan.splitlines())
+    passed_over = max(map(int, re.findall(r"Rows Removed by Filter: (\d+)", plan)), default=0)
+    checking.say("articles passed over (Rows Removed by Filter)", f"{passed_over:,}")
     if sequential or not by_author:
+        how = "read the whole table" if sequential else "walked the newest articles of everyone"
         print(
-            "\nPostgreSQL read every article and sorted them to find this author's newest "
-            "twenty: the cost grows with the whole table, not with the page."
+            f"\nWith no index that starts with the author, PostgreSQL {how} to find this "
+            f"author's newest twenty, passing over {passed_over:,} others: the cost grows with "
+            "the whole table, not with the page."
         )
         return False
     print("\nPostgreSQL went straight to this author's newest articles through an index.")
