@@ -115,12 +115,14 @@ def test_an_exercise_does_not_start_over_uncommitted_work_and_says_how_to_get_ba
     tree, check_environment
 ):
     work = tree / "articles" / "queries.py"
-    work.write_text(work.read_text() + "\n# A participant's own change.\n")
+    committed = work.read_text()
+    own_change = committed + "\n# A participant's own change.\n"
+    work.write_text(own_change)
     try:
         refused = run(tree, check_environment, "workshop.exercise", "start", "1")
+        assert work.read_text() == own_change, "the exercise started over the change"
     finally:
-        git(tree, "checkout", "--", "articles/queries.py")
+        work.write_text(committed)
     assert refused.returncode != 0
     assert "articles/queries.py" in refused.stderr
     assert "make exercise-reset" in refused.stderr
-    assert not git(tree, "diff", "--name-only", "--", "articles/views.py")
