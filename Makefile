@@ -10,7 +10,7 @@ DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
 .PHONY: help run stack cluster test check-migrations lint format bench bench-scale load \
-	faults capacity lock upgrade clean
+	faults capacity exercise exercise-check exercise-reset lock upgrade clean
 
 help: ## list these commands
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "make %-17s %s\n", $$1, $$2 }' \
@@ -96,6 +96,17 @@ faults: $(VENV)/installed ## inject faults into a running cluster, one at a time
 # load measured on this machine (bench/capacity.py).
 capacity: $(VENV)/installed ## the capacity model: nodes per tier for 10 million to a billion views a day
 	$(PYTHON) -m bench.capacity --write docs/scaling.md
+
+# The workshop (workshop/README.md): each exercise takes one technique out of the code (its
+# start.patch) and measures whether the participant has put it back (its check.py).
+exercise: $(VENV)/installed ## start workshop exercise N (make exercise N=3): its technique taken out
+	@$(PYTHON) -m workshop.exercise start "$(N)"
+
+exercise-check: $(VENV)/installed ## measure exercise N: is its technique back? (exit 1 until it is)
+	@$(PYTHON) -m workshop.check "$(N)"
+
+exercise-reset: $(VENV)/installed ## back to the committed code, without the exercise (discards changes)
+	@$(PYTHON) -m workshop.exercise reset
 
 # pip-tools' pip-compile resolves with pip itself, reading the same index and settings as the
 # install above; --generate-hashes pins every file. The development lock is constrained by the
