@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import beacon
+from newsite.reserved_paths import reserved_top_level_slugs
 
 
 @lru_cache(maxsize=100_000)
@@ -28,8 +29,6 @@ def url_of(name, *args):
 
 def validate_section_slug(slug):
     """Refuse a section slug that would shadow another top-level path, such as /search/."""
-    from newsite.urls import reserved_top_level_slugs
-
     if slug in reserved_top_level_slugs():
         raise ValidationError(
             "“%(slug)s” is already a page of the site (/%(slug)s/); choose another slug.",
