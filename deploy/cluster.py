@@ -153,6 +153,8 @@ class Cluster:
         content alongside them, such as `make load`'s editor)."""
         pgbouncer = self.port("pgbouncer")
         return {
+            # The site's own, even when what starts the cluster runs others (the tests do).
+            "DJANGO_SETTINGS_MODULE": "newsite.settings",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{pgbouncer}/{DATABASE}",
             "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{pgbouncer}/{DATABASE}_replica",
             "DATABASE_TRANSACTION_POOLING": "true",

@@ -164,12 +164,8 @@ MIDDLEWARE = [
 ]
 
 # The toolbar only in development, and only where it is installed (requirements-dev.txt).
-# It never runs under pytest, where it would change the pages under test.
 DEBUG_TOOLBAR = (
-    DEBUG
-    and find_spec("debug_toolbar") is not None
-    and not os.environ.get("PYTEST_VERSION")
-    and env_bool("DJANGO_DEBUG_TOOLBAR", True)
+    DEBUG and find_spec("debug_toolbar") is not None and env_bool("DJANGO_DEBUG_TOOLBAR", True)
 )
 if DEBUG_TOOLBAR:
     from debug_toolbar.settings import PANELS_DEFAULTS

@@ -27,12 +27,12 @@ from tests.factories import (
 )
 from tests.stack import Varnish
 
-pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing():
-    """Not here: gunicorn checks passwords with the production hashers, so hash them so."""
+# Readers sign in on gunicorn, which checks their passwords with the site's hashers.
+pytestmark = [
+    pytest.mark.varnish,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("production_password_hashing"),
+]
 
 
 def sign_in(edge_url, username, password=DEMO_PASSWORD):
