@@ -25,6 +25,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.helpers import post_form, sign_in
 from tests.stack import Varnish
 
 # Readers sign in on gunicorn, which checks their passwords with the site's hashers.
@@ -33,33 +34,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.usefixtures("production_password_hashing"),
 ]
-
-
-def sign_in(edge_url, username, password=DEMO_PASSWORD):
-    """A browser-like session signed in through the edge: the form's CSRF token, then a POST."""
-    session = requests.Session()
-    login = session.get(f"{edge_url}/accounts/login/")
-    response = session.post(
-        login.url,
-        data={
-            "username": username,
-            "password": password,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": login.url},
-    )
-    assert "Sign out" in response.text, response.text[:300]
-    return session
-
-
-def post_form(session, url, data, **options):
-    """POST as the page's script does: the CSRF token taken from the csrftoken cookie."""
-    return session.post(
-        url,
-        data={**data, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        headers={"Referer": url},
-        **options,
-    )
 
 
 def test_an_anonymous_page_is_a_miss_then_a_hit(edge):

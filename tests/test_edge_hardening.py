@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from deploy.engines import wait_until
 from tests.factories import ArticleFactory, UserFactory
-from tests.test_edge import post_form, sign_in, wait_until
+from tests.helpers import post_form, sign_in
 
 # Readers sign in on gunicorn, which checks their passwords with the site's hashers.
 pytestmark = [

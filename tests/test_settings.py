@@ -1,29 +1,10 @@
 """Configuration by environment: embedded defaults with nothing set, a clean deploy check."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.helpers import run_manage
+
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def run_manage(*arguments, **environment):
-    """Run manage.py in a fresh process with exactly the newsite variables given."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "NEWSITE_"))
-    }
-    env.update(environment)
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 PRODUCTION = {
