@@ -2,8 +2,8 @@
 
 An article is visible to readers when it is published and its publication time has come;
 `Article.objects.published()` is the one place that rule lives, and every reader-facing query
-starts from it. Indexes match the queries in `articles/queries.py` (checked with EXPLAIN at
-100,000 articles, see docs/performance.md).
+starts from it. Indexes match the queries in `articles/queries.py` (checked with EXPLAIN by
+tests/test_postgres.py, on an archive large enough for the planner to choose as at scale).
 """
 
 from functools import lru_cache
@@ -172,10 +172,6 @@ class Article(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
-
-    @property
-    def is_live(self):
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
 
 class Comment(models.Model):

@@ -160,8 +160,8 @@ if env("DATABASE_TRANSACTION_POOLING"):
 # ------------------------------------------------------------------------------
 # Cache
 # ------------------------------------------------------------------------------
-# newsite's backends are Django's own, timed for Server-Timing and made to survive a dead
-# Redis (newsite/cache/backend.py).
+# newsite's backends are django-redis and Django's local-memory cache, timed for Server-Timing
+# and made to survive a dead Redis (newsite/cache/backend.py).
 REDIS_URL = env("REDIS_URL")
 # Redis Sentinel (make cluster): REDIS_URL names the service, redis://newsite/0, and the
 # sentinels say which server is its primary now; every command goes to the primary, so that a
