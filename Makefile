@@ -10,7 +10,8 @@ DEMO_ARTICLES ?= 2000
 
 .DEFAULT_GOAL := help
 .PHONY: help run stack cluster test check-migrations lint format bench bench-scale load \
-	faults capacity exercise exercise-check exercise-reset lock upgrade clean
+	faults capacity exercise exercise-check exercise-reset configuration-docs lock upgrade \
+	clean
 
 help: ## list these commands
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "make %-17s %s\n", $$1, $$2 }' \
@@ -107,6 +108,11 @@ exercise-check: $(VENV)/installed ## measure exercise N: is its technique back? 
 
 exercise-reset: $(VENV)/installed ## back to the committed code, without the exercise (discards changes)
 	@$(PYTHON) -m workshop.exercise reset
+
+# The README's configuration tables, written from the variables' declarations; the tests fail
+# when the two differ.
+configuration-docs: $(VENV)/installed ## write the README's configuration tables from newsite/configuration.py
+	$(PYTHON) -m newsite.configuration
 
 # pip-tools' pip-compile resolves with pip itself, reading the same index and settings as the
 # install above; --generate-hashes pins every file. The development lock is constrained by the

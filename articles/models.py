@@ -2,8 +2,8 @@
 
 An article is visible to readers when it is published and its publication time has come;
 `Article.objects.published()` is the one place that rule lives, and every reader-facing query
-starts from it. Indexes match the queries in `articles/queries.py` (checked with EXPLAIN at
-100,000 articles, see docs/performance.md).
+starts from it. Indexes match the queries in `articles/queries.py` (checked with EXPLAIN by
+tests/test_postgres.py, on an archive large enough for the planner to choose as at scale).
 """
 
 from functools import lru_cache
@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import beacon
+from newsite.reserved_paths import reserved_top_level_slugs
 
 
 @lru_cache(maxsize=100_000)
@@ -28,8 +29,6 @@ def url_of(name, *args):
 
 def validate_section_slug(slug):
     """Refuse a section slug that would shadow another top-level path, such as /search/."""
-    from newsite.urls import reserved_top_level_slugs
-
     if slug in reserved_top_level_slugs():
         raise ValidationError(
             "“%(slug)s” is already a page of the site (/%(slug)s/); choose another slug.",
@@ -173,10 +172,6 @@ class Article(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
-
-    @property
-    def is_live(self):
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
 
 class Comment(models.Model):

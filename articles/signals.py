@@ -2,9 +2,10 @@
 
 The tags (articles/cache_tags.py) are invalidated after the transaction commits, in every cache
 layer and at the edge (newsite/cache/tags.py). The rule for contributors: code that changes
-content without sending these signals (QuerySet.update() or .delete(), bulk_create(), raw SQL,
-the seed command, admin actions that work in bulk) must call `tags.invalidate()` itself, with
-the tags named here; see CommentAdmin's actions for an example.
+content without sending these signals (QuerySet.update(), bulk_create(), raw SQL, the seed
+command) must call `tags.invalidate()` itself, with the tags named here; see CommentAdmin's
+actions, which update in bulk, for an example. QuerySet.delete() needs nothing more: while
+receivers listen, Django fetches the rows and sends pre_delete and post_delete for each.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete

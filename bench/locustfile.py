@@ -1,4 +1,5 @@
-"""make load: a realistic mix of visitors against `make stack`, and a consistency checker.
+"""make load: a realistic mix of visitors against `make stack` or `make cluster`, and a
+consistency checker.
 
 Most visitors are anonymous readers following links; some readers sign in, save articles and
 comment; an editor edits a headline now and then. Every article page a reader receives is

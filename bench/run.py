@@ -51,15 +51,16 @@ from bench.stack import (
 from bench.wrk import wrk
 from demo.credentials import DEMO_READERS
 from newsite.cache.edge import READER_EDGE_TTL
+from newsite.configuration import read as env
 
-ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-READER_SESSIONS = int(os.environ.get("BENCH_READER_SESSIONS", "10000"))
+ARTICLES = env("BENCH_ARTICLES")
+RUNS = env("BENCH_RUNS")
+SECONDS = env("BENCH_SECONDS")
+CONNECTIONS = env("BENCH_CONNECTIONS")
+READER_SESSIONS = env("BENCH_READER_SESSIONS")
 TIMING_SAMPLES = 30
 DATABASE = f"newsite_bench_{ARTICLES}"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+REDIS_URL = env("BENCH_REDIS_URL")
 RESULTS = PROJECT / "docs" / "performance.json"
 # Django's per-site cache keeps pages this long: the longest an edit can stay invisible there.
 SITE_CACHE_SECONDS = 60
@@ -74,7 +75,7 @@ SCENARIOS = {
     "signed-in": "Signed-in reader, steady state: shell and own fragments from the edge",
     "pass": "Signed-in reader passed to Django",
 }
-CHOSEN = os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",")
+CHOSEN = env("BENCH_SCENARIOS") or list(SCENARIOS)
 # The book's figure for a layer, in milliseconds (the fast end of its range).
 BOOK_MILLISECONDS = {"varnish": 10, "page": 35, "warm": 100, "cold": 500}
 GZIP = "Accept-Encoding: gzip"

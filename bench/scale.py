@@ -8,7 +8,6 @@ at the smallest: near 1, a page costs the same whatever the size of the archive.
 """
 
 import json
-import os
 import statistics
 import time
 
@@ -17,11 +16,12 @@ import requests
 from bench import report
 from bench.stack import PROJECT, Servers, base_environment, empty_cache, prepare_database
 from bench.wrk import wrk
+from newsite.configuration import read as env
 
-SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+SIZES = env("BENCH_SIZES")
+RUNS = env("BENCH_RUNS")
+SECONDS = env("BENCH_SCALE_SECONDS")
+REDIS_URL = env("BENCH_REDIS_URL")
 RESULTS = report.SCALE
 PAGES = ("home", "section", "article", "search")
 

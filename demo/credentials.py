@@ -3,11 +3,11 @@ cluster`, the benchmarks and the tests sign in with them or print them.
 
 The readers' passwords are known to everyone: a reader can only comment and save articles. The
 staff account's known password is given only by `seed --demo-passwords` (`make run`): a staff
-account with a password everyone knows must never reach a server. This module imports nothing,
-so that scripts which do not start Django can read it.
+account with a password everyone knows must never reach a server. This module starts nothing
+of Django's, so that scripts which do not start Django can read it.
 """
 
-import os
+from newsite import configuration
 
 STAFF_USERNAME = "editor"
 DEMO_STAFF_PASSWORD = "editor-demo"
@@ -25,7 +25,7 @@ def given_staff_password(demo_passwords):
     environment's; None when neither gives one."""
     if demo_passwords:
         return DEMO_STAFF_PASSWORD
-    return os.environ.get(STAFF_PASSWORD_VARIABLE) or None
+    return configuration.read(STAFF_PASSWORD_VARIABLE)
 
 
 def demo_readers_in_words():

@@ -26,6 +26,7 @@ from pathlib import Path
 from demo.credentials import demo_readers_in_words
 from deploy import engines, monitoring
 from deploy.varnish.render import render
+from newsite.configuration import read as env
 
 PROJECT = engines.PROJECT
 STATE = PROJECT / ".cluster"
@@ -153,6 +154,8 @@ class Cluster:
         content alongside them, such as `make load`'s editor)."""
         pgbouncer = self.port("pgbouncer")
         return {
+            # The site's own, even when what starts the cluster runs others (the tests do).
+            "DJANGO_SETTINGS_MODULE": "newsite.settings",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{pgbouncer}/{DATABASE}",
             "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{pgbouncer}/{DATABASE}_replica",
             "DATABASE_TRANSACTION_POOLING": "true",
@@ -409,10 +412,10 @@ def main():
     # background (where a shell would have it ignore Ctrl-C).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    offset = int(os.environ.get("CLUSTER_PORT_OFFSET", "0"))
+    offset = env("CLUSTER_PORT_OFFSET")
     cluster = Cluster(
         ports=Ports().shifted(offset),
-        articles=int(os.environ.get("CLUSTER_ARTICLES", "2000")),
+        articles=env("CLUSTER_ARTICLES"),
         monitored=monitoring.wanted(),
         say=lambda message: print(f"[cluster] {message}", flush=True),
     )

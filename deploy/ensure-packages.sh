@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages given as arguments, if any is missing (with sudo unless root).
-# Used by .ci/run and `make bench`: one place that knows how to get system packages.
+# Used by .ci/run, `make cluster` and the benchmarks: one place that knows how to get system
+# packages.
 set -euo pipefail
 missing=()
 for package in "$@"; do

@@ -3,23 +3,23 @@
 Run: gunicorn -c deploy/gunicorn.conf.py newsite.wsgi   (GUNICORN_* variables override)
 """
 
-import multiprocessing
 import os
 
 from newsite.cache import exporter
+from newsite.configuration import read as env
 
 # Where Varnish finds us. Loopback only: the edge is the only client.
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+bind = env("GUNICORN_BIND")
 
 # 2 × cores + 1 workers, the usual start: while one worker waits on PostgreSQL or Redis,
 # another has the CPU. Measure before changing it (make bench).
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = env("GUNICORN_WORKERS")
 
 # gthread rather than sync: Varnish keeps connections to the backend open and reuses them, and
 # only threaded workers keep a connection alive between requests. A few threads per worker
 # also absorb the small ESI fragment requests without queueing behind a page render.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = env("GUNICORN_THREADS")
 
 # Longer than Varnish's backend_idle_timeout (60 s): otherwise gunicorn closes a connection
 # just as Varnish reuses it, and the request fails with a sporadic 503.
@@ -40,14 +40,14 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 # Logs to stderr, collected by whatever runs gunicorn (systemd, make stack); an empty
 # GUNICORN_ACCESS_LOG turns the access log off (the benchmarks do, to measure Django alone).
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+accesslog = env("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+loglevel = env("GUNICORN_LOG_LEVEL")
 
 # Metrics for Prometheus (newsite/cache/metrics.py): each worker counts into files that this
 # master process adds up and serves on a port of its own, loopback by default, which the edge
 # never forwards to (newsite/cache/exporter.py). An empty GUNICORN_METRICS_BIND turns it off.
-metrics_bind = os.environ.get("GUNICORN_METRICS_BIND", "127.0.0.1:9808")
+metrics_bind = env("GUNICORN_METRICS_BIND")
 
 
 def on_starting(server):

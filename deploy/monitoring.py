@@ -6,13 +6,13 @@ loopback port; Prometheus scrapes them with the project's configuration, rules a
 are for watching this run, not for keeping. NEWSITE_MONITORING=off starts none of it.
 """
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from deploy import engines
 from deploy.prometheus.render import render
+from newsite.configuration import read as env
 
 DASHBOARD_PATH = "/consoles/newsite.html"
 # The exporter that each scrape job of deploy/prometheus/prometheus.yml needs.
@@ -26,7 +26,7 @@ EXPORTERS = {
 
 def wanted():
     """Unless NEWSITE_MONITORING=off (or false, 0, no): monitoring costs a few processes."""
-    return os.environ.get("NEWSITE_MONITORING", "on").lower() not in ("off", "false", "0", "no")
+    return env("NEWSITE_MONITORING")
 
 
 class Monitoring:

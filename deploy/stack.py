@@ -22,15 +22,15 @@ from urllib.parse import urlsplit
 from demo.credentials import demo_readers_in_words
 from deploy import engines, monitoring
 from deploy.varnish.render import render
+from newsite import configuration
 
 STATE = engines.PROJECT / ".stack"
-EDGE_PORT = int(os.environ.get("STACK_EDGE_PORT", "8080"))
-APP_PORT = int(os.environ.get("STACK_APP_PORT", "8000"))
-ARTICLES = os.environ.get("STACK_ARTICLES", "2000")
-# Not 9090: Debian's prometheus package runs a Prometheus of its own there.
-PROMETHEUS_PORT = int(os.environ.get("STACK_PROMETHEUS_PORT", "9190"))
+EDGE_PORT = configuration.read("STACK_EDGE_PORT")
+APP_PORT = configuration.read("STACK_APP_PORT")
+ARTICLES = configuration.read("STACK_ARTICLES")
+PROMETHEUS_PORT = configuration.read("STACK_PROMETHEUS_PORT")
 # Where gunicorn's master serves Django's metrics (gunicorn.conf.py's default); empty for none.
-METRICS_BIND = os.environ.get("GUNICORN_METRICS_BIND", "127.0.0.1:9808")
+METRICS_BIND = configuration.read("GUNICORN_METRICS_BIND")
 
 
 def say(message):
@@ -79,7 +79,7 @@ def prepare_the_site(env):
         subprocess.run(command, cwd=engines.PROJECT, env=env, check=True)
 
     manage("migrate", "--noinput", "--verbosity", "0")
-    manage("seed", "--if-empty", "--articles", ARTICLES)
+    manage("seed", "--if-empty", "--articles", str(ARTICLES))
     manage("collectstatic", "--noinput", "--verbosity", "0")
 
 

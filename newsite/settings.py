@@ -2,63 +2,21 @@
 
 With DJANGO_DEBUG=true and nothing else (what `make run` sets), the site runs on embedded
 defaults: SQLite, a local-memory cache, the debug toolbar. DATABASE_URL, REDIS_URL and friends
-switch on the real stack; every variable is listed in the README. With DEBUG off, the default,
+switch on the real stack; every variable is declared, with its type and default, in
+newsite/configuration.py, which the README's table is written from. With DEBUG off, the default,
 the site refuses to start without the settings production needs (a secret key, its address).
 """
 
-import os
 import re
 from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from newsite.cache import layers as cache_layers
-
-
-def env_bool(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use true or false.")
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def env_rate(name, default):
-    """A rate limit such as "30/m" or "10/15m": (requests allowed, in so many seconds)."""
-    value = os.environ.get(name) or default
-    match = re.fullmatch(r"(\d+)/(\d*)([smhd])", value.strip())
-    if match is None or match[2] == "0":
-        raise ImproperlyConfigured(
-            f"{name}={value!r} is not a rate; write COUNT/PERIOD, such as 30/m, 10/h or 5/15m."
-        )
-    return int(match[1]), int(match[2] or 1) * RATE_PERIODS[match[3]]
-
-
-def site_url(value):
-    """The site's address as scheme://host[:port], checked."""
-    address = urlsplit(value.strip())
-    has_path = address.path not in ("", "/") or address.query
-    if address.scheme not in ("http", "https") or not address.netloc or has_path:
-        raise ImproperlyConfigured(
-            f"NEWSITE_SITE_URL={value!r} is not a site address; write it as "
-            "https://news.example.com (a scheme and a host, no path)."
-        )
-    return f"{address.scheme}://{address.netloc}"
-
+from newsite.configuration import read as env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,23 +25,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # ------------------------------------------------------------------------------
 # Off unless asked for, so that production never depends on remembering a variable: `make run`
 # asks for itself, and so does the test session (tests/services.py).
-DEBUG = env_bool("DJANGO_DEBUG", False)
+DEBUG = env("DJANGO_DEBUG")
 
-# The development key is public, so it is only ever used with DEBUG on.
-if DEBUG:
-    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-only-for-local-development")
-else:
-    try:
-        SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
-    except KeyError:
-        raise ImproperlyConfigured(
-            "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false. "
-            "(For development, set DJANGO_DEBUG=true, as `make run` does.)"
-        ) from None
+# The development key is public, so it is only ever the default with DEBUG on.
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+if SECRET_KEY is None:
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false. "
+        "(For development, set DJANGO_DEBUG=true, as `make run` does.)"
+    )
 
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "localhost,127.0.0.1"
-)
+ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 
 ROOT_URLCONF = "newsite.urls"
 WSGI_APPLICATION = "newsite.wsgi.application"
@@ -93,11 +45,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # URL is built from SITE_URL, never from the request's Host header, which the client writes
 # (and a cache would then keep for everyone). Production must say where the site lives.
 SITE_NAME = "The Daily Cache"
-if os.environ.get("NEWSITE_SITE_URL"):
-    SITE_URL = site_url(os.environ["NEWSITE_SITE_URL"])
-elif DEBUG:
-    SITE_URL = "http://127.0.0.1:8000"
-else:
+SITE_URL = env("NEWSITE_SITE_URL")
+if SITE_URL is None:
     raise ImproperlyConfigured(
         "Set NEWSITE_SITE_URL (such as https://news.example.com) when DJANGO_DEBUG is false: "
         "password-reset links, feeds and the sitemap are built from it."
@@ -164,13 +113,7 @@ MIDDLEWARE = [
 ]
 
 # The toolbar only in development, and only where it is installed (requirements-dev.txt).
-# It never runs under pytest, where it would change the pages under test.
-DEBUG_TOOLBAR = (
-    DEBUG
-    and find_spec("debug_toolbar") is not None
-    and not os.environ.get("PYTEST_VERSION")
-    and env_bool("DJANGO_DEBUG_TOOLBAR", True)
-)
+DEBUG_TOOLBAR = DEBUG and find_spec("debug_toolbar") is not None and env("DJANGO_DEBUG_TOOLBAR")
 if DEBUG_TOOLBAR:
     from debug_toolbar.settings import PANELS_DEFAULTS
 
@@ -188,19 +131,11 @@ if DEBUG_TOOLBAR:
 # ------------------------------------------------------------------------------
 # psycopg2 has no pool in Django: keep connections open between requests instead, and check
 # them before use so a restarted PostgreSQL costs one reconnect, not an error.
-connection_options = {
-    "conn_max_age": int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
-    "conn_health_checks": True,
-}
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        **connection_options,
-    )
-}
+connection_options = {"conn_max_age": env("DJANGO_CONN_MAX_AGE"), "conn_health_checks": True}
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), **connection_options)}
 # A streaming replica for reader pages (make cluster): the router sends content reads there
 # once it has replayed past the fence of the latest invalidation (newsite/replicas.py).
-DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, **connection_options)
     # Tests run on one database: there the replica is the primary under another name.
@@ -218,23 +153,20 @@ for database in DATABASES.values():
 # Behind PgBouncer in transaction pooling mode, a server connection is ours for one transaction
 # only: a server-side cursor (.iterator()) would outlive it. Connections to PgBouncer stay open
 # (CONN_MAX_AGE): they are cheap for it, and spare each request a new connection.
-if env_bool("DATABASE_TRANSACTION_POOLING", False):
+if env("DATABASE_TRANSACTION_POOLING"):
     for database in DATABASES.values():
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 # ------------------------------------------------------------------------------
 # Cache
 # ------------------------------------------------------------------------------
-# newsite's backends are Django's own, timed for Server-Timing and made to survive a dead
-# Redis (newsite/cache/backend.py).
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# newsite's backends are django-redis and Django's local-memory cache, timed for Server-Timing
+# and made to survive a dead Redis (newsite/cache/backend.py).
+REDIS_URL = env("REDIS_URL")
 # Redis Sentinel (make cluster): REDIS_URL names the service, redis://newsite/0, and the
 # sentinels say which server is its primary now; every command goes to the primary, so that a
 # lagging Redis replica never answers with an old generation.
-REDIS_SENTINELS = [
-    (host, int(port))
-    for host, _, port in (address.rpartition(":") for address in env_list("REDIS_SENTINELS"))
-]
+REDIS_SENTINELS = env("REDIS_SENTINELS")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -265,7 +197,7 @@ else:
 # ended never comes back from the cache (accounts/sessions.py); a cached copy is kept for
 # NEWSITE_SESSION_CACHE_TTL seconds at most, so it outlives its database row by no longer.
 SESSION_ENGINE = "accounts.sessions"
-NEWSITE_SESSION_CACHE_TTL = int(os.environ.get("NEWSITE_SESSION_CACHE_TTL", "300"))
+NEWSITE_SESSION_CACHE_TTL = env("NEWSITE_SESSION_CACHE_TTL")
 # django-axes first: it refuses a sign-in while the account or the address is locked out.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -329,7 +261,7 @@ USE_TZ = True
 # Static files
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles"
+STATIC_ROOT = env("DJANGO_STATIC_ROOT")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -345,17 +277,15 @@ STORAGES = {
 # ------------------------------------------------------------------------------
 # Email
 # ------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL")
 
 # ------------------------------------------------------------------------------
 # Security
 # ------------------------------------------------------------------------------
 # DJANGO_HTTPS (on by default in production) turns on the HTTPS-only protections. Turn it off
 # only for a local production-like stack served over plain http (`make stack` does).
-HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+HTTPS = env("DJANGO_HTTPS")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -363,11 +293,11 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 # Behind a TLS terminator that sets X-Forwarded-Proto.
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+if env("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The load balancer's health probe arrives over plain http.
 SECURE_REDIRECT_EXEMPT = [r"^-/"]
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): scripts, styles, images and requests from this site
@@ -400,7 +330,7 @@ PERMISSIONS_POLICY = {
 
 # Behind NEWSITE_TRUSTED_PROXIES proxies that each append to X-Forwarded-For (Varnish: 1), the
 # client's address is the entry the outermost one appended (newsite/clients.py). 0: REMOTE_ADDR.
-NEWSITE_TRUSTED_PROXIES = int(os.environ.get("NEWSITE_TRUSTED_PROXIES", "0"))
+NEWSITE_TRUSTED_PROXIES = env("NEWSITE_TRUSTED_PROXIES")
 
 # ------------------------------------------------------------------------------
 # Logging: everything to stderr, where gunicorn and systemd collect it.
@@ -414,7 +344,7 @@ LOGGING = {
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
-    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["stderr"], "level": env("DJANGO_LOG_LEVEL")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
     },
@@ -423,35 +353,36 @@ LOGGING = {
 # ------------------------------------------------------------------------------
 # Caching (newsite/cache/)
 # ------------------------------------------------------------------------------
-# Which cache layers are on: "query,fragment,page" (the default), any of them, or "off".
-NEWSITE_CACHE_LAYERS = cache_layers.parse(os.environ.get("NEWSITE_CACHE", "all"))
+# Which cache layers are on: "query,fragment,page" (the default), any of them, "off", or "site"
+# (Django's per-site cache instead, below).
+NEWSITE_CACHE_LAYERS = cache_layers.parse(env("NEWSITE_CACHE"))
 # Seconds the edge may keep a shared page, and the page cache a whole page. Tags make pages
 # fresh after an edit; these are only the safety net.
-NEWSITE_EDGE_TTL = int(os.environ.get("NEWSITE_EDGE_TTL", "600"))
-NEWSITE_PAGE_TTL = int(os.environ.get("NEWSITE_PAGE_TTL", "600"))
+NEWSITE_EDGE_TTL = env("NEWSITE_EDGE_TTL")
+NEWSITE_PAGE_TTL = env("NEWSITE_PAGE_TTL")
 # Seconds a tag's generation counter lives (newsite/cache/tags.py): longer than anything built
 # from it is kept, so that it expires only once nothing needs it. A counter that expires comes
 # back higher, so this bounds memory, never freshness.
-NEWSITE_GENERATION_TTL = int(os.environ.get("NEWSITE_GENERATION_TTL", str(24 * 60 * 60)))
+NEWSITE_GENERATION_TTL = env("NEWSITE_GENERATION_TTL")
 # The edge: Varnish nodes to ban invalidated tags on ("http://10.0.0.5:6081,…"); none in the
 # embedded default. Each ban has a short timeout and a few attempts, and is sent again after a
 # delay, for pages that were being rendered from the old data when the first one went out.
-VARNISH_NODES = env_list("VARNISH_NODES")
+VARNISH_NODES = env("VARNISH_NODES")
 # Bans carry this secret, and each node refuses one without it (its top file holds the same
 # value: deploy/varnish/render.py reads this variable too). Never commit it.
-NEWSITE_EDGE_PURGE_SECRET = os.environ.get("NEWSITE_EDGE_PURGE_SECRET", "")
+NEWSITE_EDGE_PURGE_SECRET = env("NEWSITE_EDGE_PURGE_SECRET")
 if VARNISH_NODES and not NEWSITE_EDGE_PURGE_SECRET:
     raise ImproperlyConfigured("Set NEWSITE_EDGE_PURGE_SECRET, the edge's purge secret.")
-NEWSITE_EDGE_PURGE_TIMEOUT = float(os.environ.get("NEWSITE_EDGE_PURGE_TIMEOUT", "0.5"))
-NEWSITE_EDGE_PURGE_ATTEMPTS = int(os.environ.get("NEWSITE_EDGE_PURGE_ATTEMPTS", "4"))
-NEWSITE_EDGE_REBAN_AFTER = float(os.environ.get("NEWSITE_EDGE_REBAN_AFTER", "5"))
+NEWSITE_EDGE_PURGE_TIMEOUT = env("NEWSITE_EDGE_PURGE_TIMEOUT")
+NEWSITE_EDGE_PURGE_ATTEMPTS = env("NEWSITE_EDGE_PURGE_ATTEMPTS")
+NEWSITE_EDGE_REBAN_AFTER = env("NEWSITE_EDGE_REBAN_AFTER")
 # The second ban, and a first one that failed, are owed in Redis streams (newsite/cache/
 # purge_queue.py) and delivered by a thread in every application server process, even if the
 # process that committed the edit dies. Off, or without Redis, they wait in a thread of that
 # process. A deliverer's round comes every NEWSITE_EDGE_BAN_RETRY_INTERVAL seconds: how soon a
 # node that answers again gets the bans it missed.
-NEWSITE_EDGE_BAN_QUEUE = env_bool("NEWSITE_EDGE_BAN_QUEUE", True)
-NEWSITE_EDGE_BAN_RETRY_INTERVAL = float(os.environ.get("NEWSITE_EDGE_BAN_RETRY_INTERVAL", "1"))
+NEWSITE_EDGE_BAN_QUEUE = env("NEWSITE_EDGE_BAN_QUEUE")
+NEWSITE_EDGE_BAN_RETRY_INTERVAL = env("NEWSITE_EDGE_BAN_RETRY_INTERVAL")
 if NEWSITE_EDGE_BAN_RETRY_INTERVAL <= 0:
     raise ImproperlyConfigured(
         "NEWSITE_EDGE_BAN_RETRY_INTERVAL must be a number of seconds above 0."
@@ -459,10 +390,10 @@ if NEWSITE_EDGE_BAN_RETRY_INTERVAL <= 0:
 # A CDN in front, purged by tag like the Varnish nodes: Fastly's purge by surrogate key
 # (newsite/cache/purge_backends.py). Off unless a service is named; its API token needs the
 # purge_select scope (and purge_all, for the bans of everything after a bulk load).
-NEWSITE_FASTLY_SERVICE_ID = os.environ.get("NEWSITE_FASTLY_SERVICE_ID", "")
-NEWSITE_FASTLY_API_TOKEN = os.environ.get("NEWSITE_FASTLY_API_TOKEN", "")
-NEWSITE_FASTLY_SOFT_PURGE = env_bool("NEWSITE_FASTLY_SOFT_PURGE", False)
-NEWSITE_FASTLY_API_URL = os.environ.get("NEWSITE_FASTLY_API_URL", "https://api.fastly.com")
+NEWSITE_FASTLY_SERVICE_ID = env("NEWSITE_FASTLY_SERVICE_ID")
+NEWSITE_FASTLY_API_TOKEN = env("NEWSITE_FASTLY_API_TOKEN")
+NEWSITE_FASTLY_SOFT_PURGE = env("NEWSITE_FASTLY_SOFT_PURGE")
+NEWSITE_FASTLY_API_URL = env("NEWSITE_FASTLY_API_URL")
 if NEWSITE_FASTLY_SERVICE_ID and not re.fullmatch(r"[A-Za-z0-9]+", NEWSITE_FASTLY_SERVICE_ID):
     raise ImproperlyConfigured(
         f"NEWSITE_FASTLY_SERVICE_ID={NEWSITE_FASTLY_SERVICE_ID!r} is not a Fastly service id "
@@ -479,16 +410,16 @@ if cache_layers.DJANGO_SITE_CACHE in NEWSITE_CACHE_LAYERS:
         "django.middleware.cache.UpdateCacheMiddleware",
     )
     MIDDLEWARE.append("django.middleware.cache.FetchFromCacheMiddleware")
-    CACHE_MIDDLEWARE_SECONDS = int(os.environ.get("NEWSITE_SITE_CACHE_SECONDS", "600"))
+    CACHE_MIDDLEWARE_SECONDS = env("NEWSITE_SITE_CACHE_SECONDS")
 
 # Seconds the site stops trying a cache that failed, before it tries again.
-NEWSITE_CACHE_RETRY_AFTER = float(os.environ.get("NEWSITE_CACHE_RETRY_AFTER", "5"))
+NEWSITE_CACHE_RETRY_AFTER = env("NEWSITE_CACHE_RETRY_AFTER")
 
 # What Server-Timing tells every client: "detail" (SQL, cache, template and app time, query and
 # cache-call counts, each cache layer's hits and misses: the teaching view, and what the
 # benchmarks read), "total" (only the total, which any client can time for itself) or "off".
 # Detail in development, total in production; `make stack` and the benchmarks ask for detail.
-NEWSITE_SERVER_TIMING = os.environ.get("NEWSITE_SERVER_TIMING") or ("detail" if DEBUG else "total")
+NEWSITE_SERVER_TIMING = env("NEWSITE_SERVER_TIMING")
 if NEWSITE_SERVER_TIMING not in ("detail", "total", "off"):
     raise ImproperlyConfigured(
         f"NEWSITE_SERVER_TIMING={NEWSITE_SERVER_TIMING!r}: use detail, total or off."
@@ -500,7 +431,7 @@ if NEWSITE_SERVER_TIMING not in ("detail", "total", "off"):
 # Articles per page on section, author, topic and search pages.
 ARTICLES_PER_PAGE = 20
 # Comments a reader may post in COMMENT_RATE_WINDOW seconds, counted in the database.
-COMMENT_RATE_LIMIT = int(os.environ.get("NEWSITE_COMMENT_RATE_LIMIT", "5"))
+COMMENT_RATE_LIMIT = env("NEWSITE_COMMENT_RATE_LIMIT")
 COMMENT_RATE_WINDOW = 600
 
 # ------------------------------------------------------------------------------
@@ -511,11 +442,11 @@ COMMENT_RATE_WINDOW = 600
 # Django count: a search the edge or the page cache answers is free. While the cache cannot
 # count (Redis down), each process counts in its own memory: still limited, never a 500.
 RATE_LIMITS = {
-    "search": env_rate("NEWSITE_RATE_LIMIT_SEARCH", "30/m"),
-    "read-beacon": env_rate("NEWSITE_RATE_LIMIT_READ_BEACON", "60/m"),
-    "sign-up": env_rate("NEWSITE_RATE_LIMIT_SIGN_UP", "10/h"),
-    "password-reset": env_rate("NEWSITE_RATE_LIMIT_PASSWORD_RESET", "10/h"),
-    "password-reset-email": env_rate("NEWSITE_RATE_LIMIT_PASSWORD_RESET_EMAIL", "3/h"),
+    "search": env("NEWSITE_RATE_LIMIT_SEARCH"),
+    "read-beacon": env("NEWSITE_RATE_LIMIT_READ_BEACON"),
+    "sign-up": env("NEWSITE_RATE_LIMIT_SIGN_UP"),
+    "password-reset": env("NEWSITE_RATE_LIMIT_PASSWORD_RESET"),
+    "password-reset-email": env("NEWSITE_RATE_LIMIT_PASSWORD_RESET_EMAIL"),
 }
 
 # Sign-in (the readers' form and the admin's alike): after AXES_FAILURE_LIMIT wrong passwords
@@ -526,8 +457,8 @@ RATE_LIMITS = {
 # in is then a password reset, which clears the account's failures and signs them in.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = int(os.environ.get("NEWSITE_LOGIN_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NEWSITE_LOGIN_COOL_OFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env("NEWSITE_LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=env("NEWSITE_LOGIN_COOL_OFF_MINUTES"))
 # A wrong password during a lockout does not prolong it: a reader who keeps trying their own
 # password gets in when the cool-off ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import global_settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -44,10 +45,11 @@ def empty_cache():
     throttling.counted_here.clear()
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Hashing passwords properly takes a deliberate ~0.3 s; tests make many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture
+def production_password_hashing(settings):
+    """Passwords hashed as the servers check them (Django's hashers, which newsite/settings.py
+    keeps), for users who sign in on a server; tests/settings.py hashes them fast otherwise."""
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
 
 @pytest.fixture
@@ -159,6 +161,7 @@ def start_edge_stack(django_db_setup, tmp_path_factory):
     # Production settings, without the delayed second ban (see `edge`); behind one proxy that
     # appends the client to X-Forwarded-For (Varnish), with Server-Timing in detail.
     environment = {
+        "DJANGO_SETTINGS_MODULE": "newsite.settings",
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
             f"{database['NAME']}"

@@ -18,8 +18,8 @@ from articles.models import Article
 from newsite.cache import layers, tags
 from newsite.cache.queries import cached_query
 from tests.factories import ArticleFactory, CommentFactory
+from tests.helpers import reader_urls
 from tests.server_timing import cache_outcomes, server_timing, sql_queries
-from tests.test_pages import reader_urls
 
 WARM_PAGES = ["home", "section", "article", "author", "topic"]
 
@@ -158,6 +158,21 @@ def test_a_page_built_while_an_edit_to_it_commits_is_kept_by_no_edge(client, set
     assert server_timing(from_the_page_cache)["cache"][1] == "2 calls"
 
 
+class Recomputation:
+    """A slow recomputation that starts when asked and ends when released."""
+
+    def __init__(self):
+        self.calls = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def compute(self):
+        self.calls.append(threading.current_thread())
+        self.started.set()
+        self.release.wait(timeout=10)
+        return "new"
+
+
 class TestStampedeProtection:
     """One recomputation for many concurrent requests of an expired or invalidated entry."""
 
@@ -165,20 +180,7 @@ class TestStampedeProtection:
 
     @pytest.fixture
     def recomputation(self):
-        """A slow recomputation that starts when asked and ends when released."""
-        state = type("Recomputation", (), {})()
-        state.calls = []
-        state.started = threading.Event()
-        state.release = threading.Event()
-
-        def compute():
-            state.calls.append(threading.current_thread())
-            state.started.set()
-            state.release.wait(timeout=10)
-            return "new"
-
-        state.compute = compute
-        return state
+        return Recomputation()
 
     def ask_concurrently(self, compute):
         """Ask for the entry from many threads at once; returns the threads and their answers."""

@@ -22,8 +22,8 @@ import requests
 from deploy.engines import wait_until
 from tests import services
 from tests.conftest import EDGE_SECRET_KEY
+from tests.helpers import post_form
 from tests.stack import PROJECT
-from tests.test_edge import post_form
 
 pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
 

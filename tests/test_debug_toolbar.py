@@ -27,12 +27,7 @@ def get_from(url, source_address):
 
 
 def test_a_visitor_through_the_edge_never_sees_the_toolbar(start_edge_stack, transactional_db):
-    stack = start_edge_stack(
-        DJANGO_DEBUG="true",
-        DJANGO_DEBUG_TOOLBAR="true",
-        # The settings leave the toolbar out of pytest's own process; this is a server.
-        PYTEST_VERSION="",
-    )
+    stack = start_edge_stack(DJANGO_DEBUG="true", DJANGO_DEBUG_TOOLBAR="true")
     # A visitor: Varnish appends their address (127.0.0.2) to X-Forwarded-For.
     status, page = get_from(f"{stack.edge.url}/accounts/login/", "127.0.0.2")
     assert status == 200

@@ -25,41 +25,15 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.helpers import post_form, sign_in
 from tests.stack import Varnish
 
-pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing():
-    """Not here: gunicorn checks passwords with the production hashers, so hash them so."""
-
-
-def sign_in(edge_url, username, password=DEMO_PASSWORD):
-    """A browser-like session signed in through the edge: the form's CSRF token, then a POST."""
-    session = requests.Session()
-    login = session.get(f"{edge_url}/accounts/login/")
-    response = session.post(
-        login.url,
-        data={
-            "username": username,
-            "password": password,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": login.url},
-    )
-    assert "Sign out" in response.text, response.text[:300]
-    return session
-
-
-def post_form(session, url, data, **options):
-    """POST as the page's script does: the CSRF token taken from the csrftoken cookie."""
-    return session.post(
-        url,
-        data={**data, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        headers={"Referer": url},
-        **options,
-    )
+# Readers sign in on gunicorn, which checks their passwords with the site's hashers.
+pytestmark = [
+    pytest.mark.varnish,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("production_password_hashing"),
+]
 
 
 def test_an_anonymous_page_is_a_miss_then_a_hit(edge):

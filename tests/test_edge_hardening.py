@@ -13,15 +13,16 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from deploy.engines import wait_until
 from tests.factories import ArticleFactory, UserFactory
-from tests.test_edge import post_form, sign_in, wait_until
+from tests.helpers import post_form, sign_in
 
-pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing():
-    """Not here: gunicorn checks passwords with the production hashers, so hash them so."""
+# Readers sign in on gunicorn, which checks their passwords with the site's hashers.
+pytestmark = [
+    pytest.mark.varnish,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("production_password_hashing"),
+]
 
 
 # ------------------------------------------------------------------------------

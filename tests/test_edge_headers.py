@@ -7,7 +7,7 @@ from accounts.readers import reader_tag
 from newsite.cache.edge import EdgeHeadersMiddleware
 from newsite.cache.tags import CollectTagsMiddleware, depends_on
 from tests.factories import ArticleFactory
-from tests.test_settings import run_manage
+from tests.helpers import run_manage
 
 pytestmark = pytest.mark.django_db
 

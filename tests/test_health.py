@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from articles import queries
-from tests.test_settings import run_manage
+from tests.helpers import run_manage
 
 
 def closed_port():

@@ -6,24 +6,9 @@ from django.urls import reverse
 
 from articles.models import Article
 from tests.factories import ArticleFactory, SectionFactory
+from tests.helpers import reader_urls
 
 pytestmark = pytest.mark.django_db
-
-
-def reader_urls(article):
-    """One URL of every kind of shared reader page, built around `article`."""
-    return {
-        "home": reverse("articles:home"),
-        "section": article.section.get_absolute_url(),
-        "article": article.get_absolute_url(),
-        "author": article.author.get_absolute_url(),
-        "topic": article.topics.first().get_absolute_url(),
-        "search": reverse("articles:search") + "?q=headline",
-        "feed": reverse("articles:feed-latest"),
-        "section feed": reverse("articles:feed-section", args=[article.section.slug]),
-        "sitemap": reverse("sitemap"),
-        "sitemap of articles": reverse("sitemap-section", args=["articles"]),
-    }
 
 
 def test_every_reader_page_answers(client, make_newsroom):

@@ -25,7 +25,7 @@ from newsite.cache import purge_queue, tags
 from newsite.cache.purge_queue import Deliverer
 from newsite.cache.purging import purger
 from tests.factories import ArticleFactory
-from tests.test_settings import run_manage
+from tests.helpers import run_manage
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

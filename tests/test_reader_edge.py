@@ -25,20 +25,20 @@ from newsite import fragments
 from newsite.cache import includes
 from tests.conftest import EDGE_SECRET_KEY
 from tests.factories import ArticleFactory, SavedArticleFactory, UserFactory
+from tests.helpers import post_form, sign_in
 from tests.stack import Varnish
 from tests.test_cluster import ARTICLE_LINK
 from tests.test_cluster import sign_in as sign_in_to_the_cluster
-from tests.test_edge import post_form, sign_in
 
-pytestmark = [pytest.mark.varnish, pytest.mark.postgres]
+# Readers sign in on gunicorn, which checks their passwords with the site's hashers.
+pytestmark = [
+    pytest.mark.varnish,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("production_password_hashing"),
+]
 
 VCL = Path(__file__).resolve().parent.parent / "deploy" / "varnish" / "newsite.vcl"
 SAVED_COUNT = re.compile(r"Saved \((\d+)\)")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing():
-    """Not here: gunicorn checks passwords with the production hashers, so hash them so."""
 
 
 def view(session, url):

@@ -11,8 +11,8 @@ from django.test import Client
 
 from newsite.cache.backend import outage
 from tests import services
+from tests.helpers import reader_urls
 from tests.server_timing import cache_outcomes, server_timing
-from tests.test_pages import reader_urls
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -1,29 +1,10 @@
 """Configuration by environment: embedded defaults with nothing set, a clean deploy check."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.helpers import run_manage
+
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def run_manage(*arguments, **environment):
-    """Run manage.py in a fresh process with exactly the newsite variables given."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "NEWSITE_", "PYTEST"))
-    }
-    env.update(environment)
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 PRODUCTION = {
@@ -119,3 +100,9 @@ def test_server_timing_tells_only_the_total_in_production_unless_asked_for_detai
     assert print_settings("NEWSITE_SERVER_TIMING", DJANGO_DEBUG="true") == ["detail"]
     detail = {**PRODUCTION, "NEWSITE_SERVER_TIMING": "detail"}
     assert print_settings("NEWSITE_SERVER_TIMING", **detail) == ["detail"]
+
+
+def test_the_site_settings_never_ask_whether_tests_are_running():
+    """What only the test process wants lives in tests/settings.py, which pytest loads."""
+    source = (PROJECT / "newsite" / "settings.py").read_text().lower()
+    assert "pytest" not in source

@@ -8,7 +8,7 @@ fragments under /_fragments/ may depend on who is reading.
 import pytest
 from django.test import Client
 
-from tests.test_pages import reader_urls
+from tests.helpers import reader_urls
 
 pytestmark = pytest.mark.django_db
 

@@ -84,7 +84,9 @@ class Recorder:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                recorder.urls.append(self.path)
+                # Varnish's health probe asks on its own, at any moment: not a request of ours.
+                if self.path != "/-/health/":
+                    recorder.urls.append(self.path)
                 self.send_response(200)
                 # Private: each request below reaches the backend, even a repeated URL.
                 self.send_header("Cache-Control", "private, no-store")

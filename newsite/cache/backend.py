@@ -1,4 +1,5 @@
-"""The cache backends newsite runs on: Django's own, timed and made to survive a dead Redis.
+"""The cache backends newsite runs on: django-redis and Django's local-memory cache, timed and
+made to survive a dead Redis.
 
 Every call is timed for the Server-Timing header (see timing.py). When the cache fails (Redis
 stopped, unreachable or too slow) the failure is logged once and, for the next few seconds, the

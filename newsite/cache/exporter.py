@@ -12,8 +12,8 @@ import shutil
 import tempfile
 
 DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-# Read counts not yet saved to PostgreSQL (newsite/cache/counters.py, `reads`).
-# The hot counter of article reads (articles/queries.py).
+# The hot counter of article reads (articles/queries.py), whose counts not yet saved to
+# PostgreSQL this reports (newsite/cache/counters.py).
 READS_COUNTER = "reads"
 
 

@@ -75,7 +75,8 @@ BAN_GIVEN_UP = "given_up"
 
 
 def count_ban(node, outcome):
-    """Count one ban attempt on `node` (an address of settings.VARNISH_NODES)."""
+    """Count one ban attempt on `node`: a purge backend's name (purge_backends.py), the address
+    of a Varnish node or fastly:<service id>."""
     edge_bans.labels(node=node, outcome=outcome).inc()
 
 

@@ -98,7 +98,8 @@ def _time_query(execute, sql, params, many, context):
 
 
 class ServerTimingMiddleware:
-    """Outermost of newsite's middleware, so that its total covers everything below it."""
+    """Outside every middleware but the metrics' (which reads what it measured), so that its
+    total covers everything below it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
