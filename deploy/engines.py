@@ -325,12 +325,21 @@ class Engine:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._kill_what_it_left()
 
     def kill(self):
-        """SIGKILL: the machine lost power, as far as this engine can tell."""
+        """SIGKILL: the machine lost power, as far as this engine can tell (its workers too)."""
         if self.running:
             self.process.kill()
             self.process.wait()
+            self._kill_what_it_left()
+
+    def _kill_what_it_left(self):
+        """A process it forked and never reaped (a gunicorn worker forked as its master died)
+        would outlive it, port and all. The engine started a session of its own, whose process
+        group only its processes share: end whatever of it is still there."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def pause(self):
         """SIGSTOP: a hung process, that holds its port and answers nothing."""
