@@ -1,11 +1,14 @@
 """What several test modules do the same way: list the reader pages, sign in and post through an
-edge like a browser, and run manage.py in a fresh process with an environment of our choosing.
+edge like a browser (or straight at gunicorn), find the article links of a page, ask whether the
+cluster's replica has caught up, and run manage.py in a fresh process with an environment of our
+choosing.
 
 Fixtures live in tests/conftest.py and factories in tests/factories.py; these are plain
 functions.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +16,14 @@ from pathlib import Path
 import requests
 from django.urls import reverse
 
+from demo.credentials import DEMO_READERS
+from deploy import engines
+from newsite.replicas import FENCE_KEY
 from tests.factories import DEMO_PASSWORD
 
 PROJECT = Path(__file__).resolve().parent.parent
+# The links to articles on a page, as paths.
+ARTICLE_LINK = re.compile(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"')
 
 
 def reader_urls(article):
@@ -36,8 +44,22 @@ def reader_urls(article):
 
 def sign_in(edge_url, username, password=DEMO_PASSWORD):
     """A browser-like session signed in through the edge: the form's CSRF token, then a POST."""
+    session, response = _posted_sign_in(edge_url, username, password)
+    assert "Sign out" in response.text, response.text[:300]
+    return session
+
+
+def sign_in_at_the_application_server(url, username):
+    """A demo reader's session signed in straight at gunicorn, where, without the edge's ESI,
+    the page's personal bar is a placeholder: the session cookie is the proof."""
+    session, response = _posted_sign_in(url, username, DEMO_READERS[username])
+    assert "sessionid" in session.cookies, response.text[:300]
+    return session
+
+
+def _posted_sign_in(url, username, password):
     session = requests.Session()
-    login = session.get(f"{edge_url}/accounts/login/")
+    login = session.get(f"{url}/accounts/login/", timeout=10)
     response = session.post(
         login.url,
         data={
@@ -46,9 +68,19 @@ def sign_in(edge_url, username, password=DEMO_PASSWORD):
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },
         headers={"Referer": login.url},
+        timeout=10,
     )
-    assert "Sign out" in response.text, response.text[:300]
-    return session
+    return session, response
+
+
+def replica_is_past_the_fence(cluster):
+    """True once the cluster's replica has replayed everything up to the last invalidation."""
+    primary = engines.sentinel_primary(cluster.sentinel_ports)
+    fence = engines.redis_command(primary, "GET", f":1:{FENCE_KEY}")
+    replayed = engines.postgres_query(
+        cluster.port("postgres-replica"), "SELECT pg_last_wal_replay_lsn() - '0/0'"
+    )
+    return fence is not None and replayed is not None and int(replayed) >= int(fence)
 
 
 def post_form(session, url, data, **options):

@@ -22,13 +22,12 @@ import requests
 from demo.credentials import DEMO_READERS
 from deploy import engines
 from deploy.engines import wait_until
-from newsite.replicas import FENCE_KEY
+from tests.helpers import ARTICLE_LINK, replica_is_past_the_fence, sign_in
 from tests.monitoring import instant, target_health_once_scraped
 
 pytestmark = pytest.mark.cluster
 
 PROJECT = engines.PROJECT
-ARTICLE_LINK = re.compile(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"')
 HEADLINE = re.compile(r'<h1 class="article__headline">(.*?)</h1>', re.DOTALL)
 ARTICLE_ID = re.compile(r"/-/read/(\d+)/")
 # Statements that read or write the site's own tables (not the replicas' position checks,
@@ -71,33 +70,6 @@ def statements(cluster, server):
             database="newsite",
         )
     )
-
-
-def replica_is_past_the_fence(cluster):
-    """True once the replica has replayed everything up to the last invalidation."""
-    primary = engines.sentinel_primary(cluster.sentinel_ports)
-    fence = engines.redis_command(primary, "GET", f":1:{FENCE_KEY}")
-    replayed = engines.postgres_query(
-        cluster.port("postgres-replica"), "SELECT pg_last_wal_replay_lsn() - '0/0'"
-    )
-    return fence is not None and replayed is not None and int(replayed) >= int(fence)
-
-
-def sign_in(url, username):
-    session = requests.Session()
-    login = session.get(f"{url}/accounts/login/", timeout=10)
-    response = session.post(
-        login.url,
-        data={
-            "username": username,
-            "password": DEMO_READERS[username],
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": login.url},
-        timeout=10,
-    )
-    assert "Sign out" in response.text, response.text[:300]
-    return session
 
 
 @pytest.fixture
@@ -156,7 +128,7 @@ def test_an_edited_headline_is_on_every_page_through_each_node_at_the_next_reque
 def test_a_reader_sees_their_comment_on_their_next_page_view_and_so_does_everybody(cluster):
     home = requests.get(f"{cluster.url}/", timeout=10).text
     path = ARTICLE_LINK.findall(home)[-1]
-    alice = sign_in(cluster.url, "alice")
+    alice = sign_in(cluster.url, "alice", DEMO_READERS["alice"])
     page = alice.get(f"{cluster.url}{path}", timeout=10).text
     article_id = ARTICLE_ID.search(page)[1]
     anonymous_before = requests.get(f"{cluster.url}{path}", timeout=10)

@@ -19,8 +19,7 @@ from bench import faults
 from deploy import cluster as cluster_module
 from deploy.engines import wait_until
 from tests.factories import ArticleFactory, CommentFactory, SavedArticleFactory
-from tests.test_cluster import replica_is_past_the_fence
-from tests.test_purge_queue import signed_in
+from tests.helpers import replica_is_past_the_fence, sign_in_at_the_application_server
 
 
 def search(cluster, application_server):
@@ -169,7 +168,7 @@ def test_with_the_primary_stopped_reader_pages_are_built_from_the_replica_and_wr
     a comment gets the friendly 503 that says when to come back."""
     replica_past_the_fence(cluster)
     application = cluster.node_url("gunicorn1")
-    alice = signed_in(application, "alice")
+    alice = sign_in_at_the_application_server(application, "alice")
     primary = cluster.engines["postgres-primary"]
     primary.stop()
     try:

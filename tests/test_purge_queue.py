@@ -30,13 +30,13 @@ from newsite.cache.purge_backends import VarnishNode
 from newsite.cache.purge_queue import GROUP, Deliverer, stream_key
 from tests import services
 from tests.factories import ArticleFactory
+from tests.helpers import ARTICLE_LINK, sign_in_at_the_application_server
 from tests.stack import Varnish
 
 RETRY_INTERVAL = 0.2
 # A deliverer's next round, the ban's round trip and the page fetched again: how long a node
 # that takes bans again may still show the old page.
 FRESH_WITHIN = RETRY_INTERVAL + 1.0
-ARTICLE_LINK = re.compile(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"')
 ARTICLE_ID = re.compile(r"/-/read/(\d+)/")
 
 
@@ -305,24 +305,6 @@ def kill_with_its_workers(engine):
     return pids
 
 
-def signed_in(url, username):
-    session = requests.Session()
-    login = session.get(f"{url}/accounts/login/", timeout=10)
-    response = session.post(
-        login.url,
-        data={
-            "username": username,
-            "password": f"{username}-demo",
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": login.url},
-        timeout=10,
-    )
-    # Straight from gunicorn, without the edge's ESI, the page's personal bar is a placeholder.
-    assert "sessionid" in session.cookies, response.text[:300]
-    return session
-
-
 @pytest.mark.cluster
 def test_a_ban_owed_by_an_application_server_killed_after_the_commit_reaches_the_node(
     cluster, cluster_findings
@@ -336,7 +318,7 @@ def test_a_ban_owed_by_an_application_server_killed_after_the_commit_reaches_the
     page = f"{node}{path}"
     article_id = ARTICLE_ID.search(requests.get(page, timeout=10).text)[1]
     assert requests.get(page, timeout=10).headers["X-Cache"] == "HIT"
-    alice = signed_in(committer, "alice")
+    alice = sign_in_at_the_application_server(committer, "alice")
     comment = f"Posted while a node refused bans, {uuid.uuid4().hex[:8]}"
     primary = engines.sentinel_primary(cluster.sentinel_ports)
     stream = stream_key(node)

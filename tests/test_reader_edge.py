@@ -21,14 +21,13 @@ from django.conf import settings as django_settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.urls import reverse
 
+from demo.credentials import DEMO_READERS
 from newsite import fragments
 from newsite.cache import includes
 from tests.conftest import EDGE_SECRET_KEY
 from tests.factories import ArticleFactory, SavedArticleFactory, UserFactory
-from tests.helpers import post_form, sign_in
+from tests.helpers import ARTICLE_LINK, post_form, sign_in
 from tests.stack import Varnish
-from tests.test_cluster import ARTICLE_LINK
-from tests.test_cluster import sign_in as sign_in_to_the_cluster
 
 # Readers sign in on gunicorn, which checks their passwords with the site's hashers.
 pytestmark = [
@@ -260,7 +259,7 @@ def test_readers_and_anonymous_visitors_at_once_each_get_only_their_own_bits(edg
 @pytest.mark.cluster
 def test_after_a_save_every_varnish_node_shows_the_new_count_at_the_next_page_view(cluster):
     path = ARTICLE_LINK.findall(requests.get(f"{cluster.url}/", timeout=10).text)[0]
-    alice = sign_in_to_the_cluster(cluster.url, "alice")
+    alice = sign_in(cluster.url, "alice", DEMO_READERS["alice"])
     nodes = [cluster.node_url(name) for name in cluster.varnish_names]
     for node in nodes:  # each node keeps alice's fragments
         for _ in range(2):
