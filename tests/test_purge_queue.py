@@ -138,30 +138,6 @@ def test_a_node_that_refuses_the_ban_of_an_edit_gets_it_once_it_takes_bans_again
 @pytest.mark.varnish
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_a_node_frozen_during_an_edit_takes_the_ban_waiting_in_its_socket_when_it_wakes(
-    node, settings
-):
-    """A hung node (SIGSTOP, manager and child) accepts the ban's connection in the kernel:
-    the attempt times out here, yet the request waits in the socket and is banned on waking,
-    with no retry at all (the queue is off, and no deliverer runs)."""
-    settings.NEWSITE_EDGE_BAN_QUEUE = False
-    settings.NEWSITE_EDGE_PURGE_ATTEMPTS = 1
-    article, url = cached_page(node, "Before the edit")
-    frozen = [node.process.pid, *children(node.process.pid)]
-    for pid in frozen:
-        os.kill(pid, signal.SIGSTOP)
-    try:
-        article.headline = "After the edit"
-        article.save()  # times out, and is given up on at once
-    finally:
-        for pid in reversed(frozen):
-            os.kill(pid, signal.SIGCONT)
-    assert shows(url, "After the edit")
-
-
-@pytest.mark.varnish
-@pytest.mark.postgres
-@pytest.mark.redis
 def test_a_ban_of_everything_is_owed_like_any_other(node, deliverer):
     _, url = cached_page(node, "Kept until everything goes")
     with node.refusing_bans():
